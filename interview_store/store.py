@@ -1,0 +1,364 @@
+"""Async storage of interview records on SQLite (default) or PostgreSQL, one code path.
+
+Transcript items, events, observations and recordings are append-only rows written the
+moment they happen, so a crashed worker loses nothing it already reported. Status moves
+are conditional UPDATEs, so two processes racing (webhook vs. agent) cannot regress it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from . import schema
+from .config import StoreSettings
+from .models import (
+    InterviewEvent,
+    InterviewPlan,
+    InterviewRecord,
+    InterviewStatus,
+    InterviewSummary,
+    Observation,
+    Recording,
+    TranscriptItem,
+)
+
+_MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# status -> the statuses it may be entered from
+_ENTERED_FROM: dict[InterviewStatus, tuple[InterviewStatus, ...]] = {
+    InterviewStatus.LIVE: (InterviewStatus.CREATED,),
+    InterviewStatus.ENDED: (InterviewStatus.CREATED, InterviewStatus.LIVE),
+    InterviewStatus.EVALUATED: (InterviewStatus.ENDED, InterviewStatus.EVALUATED),
+    InterviewStatus.FAILED: (InterviewStatus.CREATED, InterviewStatus.LIVE, InterviewStatus.ENDED),
+}
+
+
+class InterviewNotFound(LookupError):
+    pass
+
+
+class InvalidTransition(RuntimeError):
+    def __init__(self, interview_id: str, current: InterviewStatus, wanted: InterviewStatus):
+        super().__init__(f"interview {interview_id} is {current}; cannot become {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every timestamp we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class InterviewStore:
+    def __init__(self, *, database_url: str, storage_dir: Path) -> None:
+        self._storage_dir = storage_dir
+        self._database_url = database_url
+        self._engine = self._create_engine(database_url)
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> InterviewStore:
+        return cls(database_url=settings.resolved_database_url, storage_dir=settings.storage_dir)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def storage_dir(self) -> Path:
+        return self._storage_dir
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def _create_engine(self, url: str) -> AsyncEngine:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+
+            @sa.event.listens_for(engine.sync_engine, "connect")
+            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                # WAL lets the token server read while an agent writes; FKs for cascades
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.close()
+
+            return engine
+        return create_async_engine(url, pool_pre_ping=True)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the latest Alembic revision (creates it on first use)."""
+        async with self._engine.begin() as conn:
+            await conn.run_sync(_upgrade_to_head)
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def aclose(self) -> None:
+        await self._engine.dispose()
+
+    def files_dir(self, interview_id: str) -> Path:
+        """Per-interview folder for recordings and rendered reports (not created here)."""
+        return self._storage_dir / "interviews" / str(uuid.UUID(interview_id))
+
+    # --- interviews ---------------------------------------------------------------
+
+    async def create(
+        self,
+        plan: InterviewPlan,
+        *,
+        interview_id: str | None = None,
+        room: str | None = None,
+        candidate_identity: str | None = None,
+    ) -> InterviewRecord:
+        interview_id = interview_id or str(uuid.uuid4())
+        row = {
+            "id": interview_id,
+            "room": room or f"interview-{interview_id}",
+            "candidate_identity": candidate_identity or f"candidate-{uuid.uuid4().hex[:12]}",
+            "status": InterviewStatus.CREATED.value,
+            "plan": plan.model_dump(mode="json"),
+            "created_at": _now(),
+            "flags": [],
+        }
+        async with self._engine.begin() as conn:
+            await conn.execute(schema.interviews.insert().values(**row))
+        record = await self.get(interview_id)
+        assert record is not None
+        return record
+
+    async def get(self, interview_id: str) -> InterviewRecord | None:
+        t = schema
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(t.interviews).where(t.interviews.c.id == interview_id))
+            ).first()
+            if row is None:
+                return None
+
+            async def rows(table: sa.Table) -> list[RowMapping]:
+                q = sa.select(table).where(table.c.interview_id == interview_id)
+                return [r._mapping for r in await conn.execute(q.order_by(table.c.seq))]
+
+            transcript = await rows(t.transcript_items)
+            events = await rows(t.events)
+            observations = await rows(t.observations)
+            recordings = await rows(t.recordings)
+        m = row._mapping
+        return InterviewRecord(
+            **_summary_fields(m),
+            plan=InterviewPlan.model_validate(m["plan"]),
+            candidate_identity=m["candidate_identity"],
+            evaluated_at=_aware(m["evaluated_at"]),
+            report=m["report"],
+            session_report=m["session_report"],
+            transcript=[
+                TranscriptItem.model_validate(_fields(r, TranscriptItem)) for r in transcript
+            ],
+            events=[InterviewEvent.model_validate(_fields(r, InterviewEvent)) for r in events],
+            observations=[
+                Observation.model_validate(_fields(r, Observation)) for r in observations
+            ],
+            recordings=[
+                Recording.model_validate(
+                    {**_fields(r, Recording), "created_at": _aware(r["created_at"])}
+                )
+                for r in recordings
+            ],
+        )
+
+    async def get_by_room(self, room: str) -> InterviewRecord | None:
+        async with self._engine.connect() as conn:
+            q = sa.select(schema.interviews.c.id).where(schema.interviews.c.room == room)
+            interview_id = (await conn.execute(q)).scalar()
+        return await self.get(interview_id) if interview_id else None
+
+    async def list(
+        self,
+        *,
+        status: InterviewStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        created_before: datetime | None = None,
+    ) -> tuple[list[InterviewSummary], int]:
+        """Newest first. Returns one page and the total number of matches."""
+        t = schema.interviews
+        where = []
+        if status is not None:
+            where.append(t.c.status == status.value)
+        if created_before is not None:
+            where.append(t.c.created_at < created_before)
+        async with self._engine.connect() as conn:
+            total = (
+                await conn.execute(sa.select(sa.func.count()).select_from(t).where(*where))
+            ).scalar_one()
+            q = (
+                sa.select(t)
+                .where(*where)
+                .order_by(t.c.created_at.desc(), t.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            rows = (await conn.execute(q)).all()
+        return [InterviewSummary(**_summary_fields(r._mapping)) for r in rows], total
+
+    async def set_status(
+        self, interview_id: str, status: InterviewStatus, *, reason: str | None = None
+    ) -> None:
+        """Move along created → live → ended → evaluated (or → failed with a reason)."""
+        t = schema.interviews
+        values: dict[str, Any] = {"status": status.value}
+        now = _now()
+        if status == InterviewStatus.LIVE:
+            values["started_at"] = now
+        elif status == InterviewStatus.ENDED:
+            values["ended_at"] = now
+        elif status == InterviewStatus.FAILED:
+            values["failure_reason"] = reason or "unknown"
+            values["ended_at"] = sa.func.coalesce(t.c.ended_at, now)
+        elif status == InterviewStatus.EVALUATED:
+            values["evaluated_at"] = now
+        allowed = [s.value for s in _ENTERED_FROM[status]]
+        async with self._engine.begin() as conn:
+            q = t.update().where(t.c.id == interview_id, t.c.status.in_(allowed)).values(**values)
+            if (await conn.execute(q)).rowcount == 1:
+                return
+            current = (
+                await conn.execute(sa.select(t.c.status).where(t.c.id == interview_id))
+            ).scalar()
+        if current is None:
+            raise InterviewNotFound(interview_id)
+        raise InvalidTransition(interview_id, InterviewStatus(current), status)
+
+    async def save_report(
+        self,
+        interview_id: str,
+        report: dict[str, Any],
+        *,
+        overall_score: float | None,
+        flags: Iterable[str] = (),
+    ) -> None:
+        """Store the evaluation and mark the interview evaluated (re-evaluation allowed)."""
+        t = schema.interviews
+        async with self._engine.begin() as conn:
+            q = (
+                t.update()
+                .where(t.c.id == interview_id)
+                .values(report=report, overall_score=overall_score, flags=list(flags))
+            )
+            if (await conn.execute(q)).rowcount != 1:
+                raise InterviewNotFound(interview_id)
+        await self.set_status(interview_id, InterviewStatus.EVALUATED)
+
+    async def save_session_report(self, interview_id: str, session_report: dict[str, Any]) -> None:
+        await self._update(interview_id, session_report=session_report)
+
+    async def delete(self, interview_id: str) -> bool:
+        """Remove the record, its rows and its files. Returns False if it did not exist."""
+        t = schema
+        async with self._engine.begin() as conn:
+            for child in (t.transcript_items, t.events, t.observations, t.recordings):
+                await conn.execute(child.delete().where(child.c.interview_id == interview_id))
+            deleted = (
+                await conn.execute(t.interviews.delete().where(t.interviews.c.id == interview_id))
+            ).rowcount
+        if deleted:
+            folder = self.files_dir(interview_id)
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        return bool(deleted)
+
+    # --- append-only streams ------------------------------------------------------
+
+    async def append_transcript(self, interview_id: str, item: TranscriptItem) -> bool:
+        """Idempotent on `item.item_id`: returns False when the item was already stored."""
+        values = {"interview_id": interview_id, **item.model_dump()}
+        insert = self._insert_ignoring_duplicates(schema.transcript_items, values)
+        async with self._engine.begin() as conn:
+            return (await conn.execute(insert)).rowcount == 1
+
+    async def append_event(self, interview_id: str, event: InterviewEvent) -> None:
+        await self._append(schema.events, interview_id, event.model_dump(mode="json"))
+
+    async def append_observation(self, interview_id: str, observation: Observation) -> None:
+        await self._append(schema.observations, interview_id, observation.model_dump(mode="json"))
+
+    async def add_recording(self, interview_id: str, recording: Recording) -> None:
+        values = recording.model_dump()
+        values["created_at"] = recording.created_at or _now()
+        await self._append(schema.recordings, interview_id, values)
+
+    # --- internals ----------------------------------------------------------------
+
+    async def _append(self, table: sa.Table, interview_id: str, values: dict[str, Any]) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(table.insert().values(interview_id=interview_id, **values))
+        except sa.exc.IntegrityError as e:
+            raise InterviewNotFound(interview_id) from e
+
+    async def _update(self, interview_id: str, **values: Any) -> None:
+        t = schema.interviews
+        async with self._engine.begin() as conn:
+            if (
+                await conn.execute(t.update().where(t.c.id == interview_id).values(**values))
+            ).rowcount != 1:
+                raise InterviewNotFound(interview_id)
+
+    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict[str, Any]) -> Any:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+def _fields(row: RowMapping, model: type[Any]) -> dict[str, Any]:
+    return {k: row[k] for k in model.model_fields if k in row}
+
+
+def _summary_fields(m: RowMapping) -> dict[str, Any]:
+    plan = m["plan"]
+    return {
+        "id": m["id"],
+        "room": m["room"],
+        "status": m["status"],
+        "failure_reason": m["failure_reason"],
+        "role": plan["role"],
+        "level": plan["level"],
+        "interview_type": plan["interview_type"],
+        "candidate_name": plan.get("candidate_name"),
+        "created_at": _aware(m["created_at"]),
+        "started_at": _aware(m["started_at"]),
+        "ended_at": _aware(m["ended_at"]),
+        "overall_score": m["overall_score"],
+        "flags": m["flags"] or [],
+    }

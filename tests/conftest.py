@@ -1,0 +1,68 @@
+"""Shared fixtures: a fresh interview store on SQLite and (when available) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from interview_store import InterviewStore, database_url_for
+
+
+def postgres_admin_url() -> str | None:
+    """`.ci/run` exports TEST_POSTGRES_URL; in CI its absence is an error, not a skip."""
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI"):
+        raise RuntimeError("TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL")
+    return url
+
+
+async def _create_pg_database(admin_url: str) -> tuple[str, str]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+async def _drop_pg_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[InterviewStore]:
+    """A migrated, empty store; parametrised so storage tests run on both databases."""
+    if request.param == "sqlite":
+        s = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+        await s.migrate()
+        yield s
+        await s.aclose()
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL not available locally (set TEST_POSTGRES_URL; CI always does)")
+    url, name = await _create_pg_database(admin)
+    s = InterviewStore(database_url=database_url_for(url, tmp_path), storage_dir=tmp_path)
+    await s.migrate()
+    yield s
+    await s.aclose()
+    await _drop_pg_database(admin, name)
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[InterviewStore]:
+    """For tests that exercise other code and only need some store."""
+    s = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+    await s.migrate()
+    yield s
+    await s.aclose()
