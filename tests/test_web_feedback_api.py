@@ -1,0 +1,126 @@
+"""`GET /api/interviews/{id}/feedback`, the candidate's view of their report, authorised by
+the participant token they joined with (real app under uvicorn, real database)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from livekit import api
+
+from interview_store import InterviewStatus, InterviewStore
+from tests.tokenserver_harness import API_KEY, API_SECRET, client_for
+from tests.web_support import make_report
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _token(room: str, identity: str, ttl: timedelta) -> str:
+    return (
+        api.AccessToken(API_KEY, API_SECRET)
+        .with_identity(identity)
+        .with_ttl(ttl)
+        .with_grants(api.VideoGrants(room_join=True, room=room))
+        .to_jwt()
+    )
+
+
+async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewStore) -> None:
+    async with client_for(store) as client:
+        created = (await client.post("/api/interviews", data={"role": "Data analyst"})).json()
+        url = f"/api/interviews/{created['interview_id']}/feedback"
+        auth = _bearer(created["participant_token"])
+
+        r = await client.get(url, headers=auth)
+        assert r.status_code == 200
+        assert r.json() == {"status": "created", "feedback": None}
+        assert "no-store" in r.headers["cache-control"]
+
+        interview_id = created["interview_id"]
+        await store.set_status(interview_id, InterviewStatus.LIVE)
+        await store.set_status(interview_id, InterviewStatus.ENDED)
+        assert (await client.get(url, headers=auth)).json()["feedback"] is None
+
+        report = make_report(0.0)
+        await store.save_report(interview_id, report, overall_score=3.5, flags=report["flags"])
+        body = (await client.get(url, headers=auth)).json()
+        assert body["status"] == "evaluated"
+        assert body["feedback"] == report["candidate_feedback"]
+        text = r.text + str(body)
+        for secret in ("overall_score", "recommendation", "dimensions", "team of three", "3.5"):
+            assert secret not in text
+
+
+async def test_feedback_explains_a_report_without_scores(sqlite_store: InterviewStore) -> None:
+    async with client_for(sqlite_store) as client:
+        created = (await client.post("/api/interviews", data={"role": "QA"})).json()
+        interview_id = created["interview_id"]
+        await sqlite_store.set_status(interview_id, InterviewStatus.ENDED)
+        report = {
+            "status": "insufficient_signal",
+            "message": "Too little signal: the candidate spoke in 1 turn.",
+            "candidate_feedback": {
+                "strengths": [],
+                "improvements": ["The session was too short for feedback."],
+                "learning_plan": [],
+            },
+        }
+        await sqlite_store.save_report(interview_id, report, overall_score=None)
+        r = await client.get(
+            f"/api/interviews/{interview_id}/feedback",
+            headers=_bearer(created["participant_token"]),
+        )
+        feedback = r.json()["feedback"]
+        assert feedback["status"] == "insufficient_signal"
+        assert feedback["improvements"] == ["The session was too short for feedback."]
+        assert "message" not in feedback  # worded for recruiters
+
+
+async def test_feedback_requires_this_interviews_participant_token(
+    sqlite_store: InterviewStore,
+) -> None:
+    async with client_for(sqlite_store) as client:
+        mine = (await client.post("/api/interviews", data={"role": "A"})).json()
+        other = (await client.post("/api/interviews", data={"role": "B"})).json()
+        url = f"/api/interviews/{mine['interview_id']}/feedback"
+        record = await sqlite_store.get(mine["interview_id"])
+        assert record is not None
+
+        r = await client.get(url)
+        assert r.status_code == 401 and r.json()["error"]
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        assert (await client.get(url, headers=_bearer("not-a-jwt"))).status_code == 403
+        assert (
+            await client.get(url, headers=_bearer(other["participant_token"]))
+        ).status_code == 403
+        # right room, wrong person
+        stranger = _token(record.room, "candidate-someone-else", timedelta(minutes=5))
+        assert (await client.get(url, headers=_bearer(stranger))).status_code == 403
+        # signed with another secret
+        forged = (
+            api.AccessToken(API_KEY, "another-secret-another-secret-0000")
+            .with_identity(record.candidate_identity)
+            .with_grants(api.VideoGrants(room_join=True, room=record.room))
+            .to_jwt()
+        )
+        assert (await client.get(url, headers=_bearer(forged))).status_code == 403
+        # an unknown interview answers like someone else's: ids cannot be probed
+        unknown = "/api/interviews/00000000-0000-4000-8000-000000000000/feedback"
+        assert (
+            await client.get(unknown, headers=_bearer(mine["participant_token"]))
+        ).status_code == 403
+
+
+async def test_expired_participant_token_works_within_the_grace_period(
+    sqlite_store: InterviewStore,
+) -> None:
+    async with client_for(sqlite_store) as client:
+        created = (await client.post("/api/interviews", data={"role": "A"})).json()
+        record = await sqlite_store.get(created["interview_id"])
+        assert record is not None
+        url = f"/api/interviews/{record.id}/feedback"
+        hour_old = _token(record.room, record.candidate_identity, timedelta(hours=-1))
+        assert (await client.get(url, headers=_bearer(hour_old))).status_code == 200
+        too_old = _token(record.room, record.candidate_identity, timedelta(days=-8))
+        assert (await client.get(url, headers=_bearer(too_old))).status_code == 403

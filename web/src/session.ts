@@ -1,0 +1,75 @@
+/**
+ * What the browser remembers between pages. sessionStorage (not localStorage): a tab's
+ * interview token and the recruiter credential disappear when the tab closes.
+ */
+
+import type { CreatedInterview } from "./api";
+
+const INTERVIEW_KEY = "interview.session";
+const RECRUITER_KEY = "recruiter.token";
+const DEVICES_KEY = "interview.devices";
+
+export interface CandidateSession extends CreatedInterview {
+  created_at: number;
+}
+
+export interface DeviceChoice {
+  audioDeviceId?: string;
+  videoDeviceId?: string;
+  cameraEnabled: boolean;
+}
+
+function read<T>(key: string): T | null {
+  try {
+    const raw = sessionStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveInterview(created: CreatedInterview): CandidateSession {
+  const session = { ...created, created_at: Date.now() };
+  sessionStorage.setItem(INTERVIEW_KEY, JSON.stringify(session));
+  return session;
+}
+
+export function currentInterview(): CandidateSession | null {
+  return read<CandidateSession>(INTERVIEW_KEY);
+}
+
+export function saveDevices(choice: DeviceChoice): void {
+  sessionStorage.setItem(DEVICES_KEY, JSON.stringify(choice));
+}
+
+export function chosenDevices(): DeviceChoice {
+  return read<DeviceChoice>(DEVICES_KEY) ?? { cameraEnabled: true };
+}
+
+export function recruiterToken(): string | null {
+  return sessionStorage.getItem(RECRUITER_KEY);
+}
+
+export function setRecruiterToken(token: string | null): void {
+  if (token) sessionStorage.setItem(RECRUITER_KEY, token);
+  else sessionStorage.removeItem(RECRUITER_KEY);
+}
+
+/**
+ * Seconds of validity left on a participant token, or null if it cannot be read (it is
+ * never verified here). Measured as the token's lifetime (exp − nbf) minus the time since
+ * this browser received it, so a wrong clock on the candidate's machine does not matter.
+ */
+export function tokenSecondsLeft(jwt: string, receivedAtMs: number): number | null {
+  try {
+    const payload = jwt.split(".")[1];
+    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    if (typeof json.exp !== "number") return null;
+    if (typeof json.nbf === "number" && receivedAtMs > 0) {
+      return json.exp - json.nbf - (Date.now() - receivedAtMs) / 1000;
+    }
+    return json.exp - Date.now() / 1000;
+  } catch {
+    return null;
+  }
+}
