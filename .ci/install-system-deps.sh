@@ -8,6 +8,7 @@ packages=(
   libportaudio2         # livekit-agents console mode
   docker-compose        # validates docker-compose.yml without an engine
   fonts-dejavu-core     # deterministic text in screenshots
+  libgl1 libglib2.0-0   # OpenCV (pulled in by mediapipe) loads these at import
 )
 missing=()
 for p in "${packages[@]}"; do

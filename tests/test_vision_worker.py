@@ -1,0 +1,125 @@
+"""Vision inside the real job entry: run_job wires the sampler into the session, frames from
+the session's video input are analysed with the real face models, and finalize stores it all."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from google.genai import types
+from livekit.agents import Agent, AgentSession
+from livekit.agents.testing import fake_job_context
+from livekit.plugins import google
+
+from agent.settings import AgentSettings
+from agent.vision import VisionService, VisionSettings
+from agent.worker import finalize, run_job
+from interview_store import EventKind, InterviewStore
+from tests.agent_support import FakeClock, sample_plan
+from tests.fake_gemini_live import FakeGeminiLive
+from tests.fake_llm import FakeLLM
+from tests.test_vision_pipeline import SyntheticVideo
+from tests.tls import LocalTLS
+
+
+async def test_run_job_samples_analyses_and_stores(
+    sqlite_store: InterviewStore, tmp_path: Path
+) -> None:
+    record = await sqlite_store.create(sample_plan())
+    video = SyntheticVideo(frames=40, clock=FakeClock(), pace_s=0.05)  # real 20 fps
+    vision_settings = VisionSettings(  # type: ignore[call-arg]
+        _env_file=None, gemini_enabled=False, conversation_fps=5.0, window_s=0.5
+    )
+
+    def io_setup(session: Any) -> None:
+        session.input.video = video
+
+    with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
+        run = await run_job(
+            ctx,
+            settings=AgentSettings(
+                livekit_url="ws://127.0.0.1:1",
+                livekit_api_key="key",
+                livekit_api_secret="secret",  # type: ignore[arg-type]
+                google_api_key="fake-key",  # type: ignore[arg-type]
+                storage_dir=tmp_path,
+            ),
+            store=sqlite_store,
+            llm_model=FakeLLM(),
+            vad_model=None,
+            use_room=False,
+            io_setup=io_setup,
+            greet=False,
+            vision_settings=vision_settings,
+        )
+    assert run is not None
+    vision = run.ictx.extras["vision"]
+    assert isinstance(vision, VisionService)
+    try:
+        video.go.set()
+        await asyncio.wait_for(video.done.wait(), timeout=30)
+        await asyncio.wait_for(vision.flush(), timeout=30)
+        assert vision.sampler.stats.seen == 40
+        assert vision.sampler.stats.accepted >= 1
+        await finalize(run)
+    finally:
+        await run.pacer.aclose()
+        await run.session.aclose()
+
+    stored = await sqlite_store.get(record.id)
+    assert stored is not None
+    states = [o for o in stored.observations if o.kind == "face_state"]
+    assert states and states[0].data["presence"] == "absent"  # synthetic frames: no face
+    assert all(o.phase == "intro" for o in stored.observations)
+    (note,) = [e for e in stored.events_of(EventKind.NOTE) if e.data["note"] == "vision_stats"]
+    assert note.data["local_analysis"] is True  # the real models ran
+    assert note.data["queue"]["analysed"] >= 1
+
+
+async def test_accepted_frames_reach_the_gemini_live_session(tmp_path: Path) -> None:
+    """The interviewer sees exactly the sampled frames: the real Gemini plugin against the
+    Live emulator receives one JPEG per accepted frame, while every frame is offered."""
+    tls = LocalTLS(tmp_path)
+    clock = FakeClock()
+    video = SyntheticVideo(frames=60, clock=clock, pace_s=0.01)
+    vision = VisionService(
+        settings=VisionSettings(_env_file=None, gemini_enabled=False),  # type: ignore[call-arg]
+        interview_id="i-live",
+        store=None,
+        phase=lambda: "coding",
+        reviewer=None,
+        analyzer_factory=None,
+        clock=clock,
+        monotonic=clock,
+    )
+    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
+        model = google.realtime.RealtimeModel(
+            api_key="fake-key",
+            modalities=[types.Modality.TEXT],
+            http_options=types.HttpOptions(
+                base_url=emu.base_url, async_client_args={"ssl": tls.client_context()}
+            ),
+        )
+        session: AgentSession[None] = AgentSession(
+            llm=model,
+            video_sampler=vision.sampler,
+            turn_handling={"turn_detection": "realtime_llm"},
+        )
+        session.input.video = video
+        await session.start(Agent(instructions="interviewer"))
+        await vision.start(session)
+        try:
+            video.go.set()
+            await asyncio.wait_for(video.done.wait(), timeout=30)
+            for _ in range(200):
+                if len(emu.state.video_frames) >= vision.sampler.stats.accepted:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await vision.aclose()
+            await session.aclose()
+    assert vision.sampler.stats.seen == 60
+    assert vision.sampler.stats.accepted == 6  # 6 simulated seconds at the coding rate
+    assert len(emu.state.video_frames) == 6
+    assert all(mime == "image/jpeg" for mime, _ in emu.state.video_frames)
