@@ -1,0 +1,449 @@
+"""Recording an interview: a room-composite egress started by the agent, and the agent's own
+stereo audio kept as a fallback.
+
+Why the agent starts the egress (RECORDING_MODE=agent, the default) instead of auto-egress in
+the token: a room composite started when the room is created can miss the agent's audio track,
+which is published a moment later; starting it once the agent's own audio is published means
+both voices, the camera and any screen share are in the file. The egress id is stored as an
+`egress_started` note; the token server's `egress_ended` webhook then adds the Recording row
+with location and duration (or the failure reason). That webhook is idempotent per egress id,
+so the agent deliberately does not write a row for the same egress itself.
+
+The fallback that always works: `session.start(record=True)` makes livekit-agents write a
+stereo Opus file (left = candidate, right = interviewer) into the job's session directory,
+which is deleted at job cleanup; `save_agent_audio` copies it into `store.files_dir(id)` from
+`on_session_end` and stores it as a `RecordingKind.AGENT_AUDIO` Recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from livekit import api, rtc
+from pydantic import SecretStr
+
+from interview_store import (
+    EventKind,
+    InterviewEvent,
+    InterviewNotFound,
+    InterviewStore,
+    Recording,
+    RecordingKind,
+    StoreSettings,
+)
+
+logger = logging.getLogger("agent.recording")
+
+RecordingMode = Literal["agent", "auto_egress", "off"]
+
+AGENT_AUDIO_NAME = "agent_audio.ogg"
+
+SESSION_RECORD_OPTIONS: dict[str, bool] = {
+    "audio": True,
+    "traces": False,
+    "logs": False,
+    "transcript": False,
+}
+"""What to pass as `session.start(record=...)`: the audio is the fallback recording; traces,
+logs and the transcript are not uploaded anywhere (the transcript is already in the store)."""
+
+
+class RecordingSettings(StoreSettings):
+    """Recording settings (same names as the token server's, so one `.env` serves both)."""
+
+    recording_mode: RecordingMode = "agent"
+    """agent: the agent starts a room composite; auto_egress: the token asks LiveKit to;
+    off: no room composite (the agent's own audio is still kept unless disabled below)."""
+    record_agent_audio: bool = True
+    """Keep the agent's stereo session audio as a fallback recording."""
+    egress_output_dir: str = "/out"
+    """Where the egress service sees STORAGE_DIR (local files)."""
+    egress_layout: str = "speaker"
+    """Room-composite layout; `speaker` puts a screen share front and centre when present."""
+    egress_s3_bucket: str | None = None
+    egress_s3_region: str = ""
+    egress_s3_endpoint: str = ""
+    egress_s3_access_key: str = ""
+    egress_s3_secret: SecretStr = SecretStr("")
+    egress_s3_force_path_style: bool = True
+    egress_start_attempts: int = 3
+    """Attempts to start the egress on 5xx/transport errors (e.g. no egress worker free yet)."""
+
+
+@dataclass(frozen=True)
+class S3Options:
+    bucket: str
+    region: str = ""
+    endpoint: str = ""
+    access_key: str = ""
+    secret: str = ""
+    force_path_style: bool = True
+
+
+@dataclass(frozen=True)
+class EgressOptions:
+    livekit_url: str
+    api_key: str
+    api_secret: str
+    output_dir: str = "/out"
+    layout: str = "speaker"
+    s3: S3Options | None = None
+    start_attempts: int = 3
+    retry_backoff_s: float = 1.0
+
+    @classmethod
+    def from_settings(
+        cls, settings: RecordingSettings, *, livekit_url: str, api_key: str, api_secret: str
+    ) -> EgressOptions:
+        s3 = None
+        if settings.egress_s3_bucket:
+            s3 = S3Options(
+                bucket=settings.egress_s3_bucket,
+                region=settings.egress_s3_region,
+                endpoint=settings.egress_s3_endpoint,
+                access_key=settings.egress_s3_access_key,
+                secret=settings.egress_s3_secret.get_secret_value(),
+                force_path_style=settings.egress_s3_force_path_style,
+            )
+        return cls(
+            livekit_url=livekit_url,
+            api_key=api_key,
+            api_secret=api_secret,
+            output_dir=settings.egress_output_dir,
+            layout=settings.egress_layout,
+            s3=s3,
+            start_attempts=max(1, settings.egress_start_attempts),
+        )
+
+
+def egress_filepath(opts: EgressOptions, interview_id: str) -> str:
+    """Same layout as the token server's auto-egress: next to the agent's own recording under
+    STORAGE_DIR (as the egress service sees it), or the same relative key in a bucket."""
+    relative = f"interviews/{interview_id}/egress-{{time}}.mp4"
+    if opts.s3 is not None:
+        return relative
+    return f"{opts.output_dir.rstrip('/')}/{relative}"
+
+
+def room_composite_request(
+    opts: EgressOptions, *, room_name: str, interview_id: str
+) -> api.RoomCompositeEgressRequest:
+    output = api.EncodedFileOutput(
+        file_type=api.EncodedFileType.MP4, filepath=egress_filepath(opts, interview_id)
+    )
+    if opts.s3 is not None:
+        output.s3.CopyFrom(
+            api.S3Upload(
+                bucket=opts.s3.bucket,
+                region=opts.s3.region,
+                endpoint=opts.s3.endpoint,
+                access_key=opts.s3.access_key,
+                secret=opts.s3.secret,
+                force_path_style=opts.s3.force_path_style,
+            )
+        )
+    return api.RoomCompositeEgressRequest(
+        room_name=room_name, layout=opts.layout, audio_only=False, file_outputs=[output]
+    )
+
+
+class EgressRecorder:
+    """Starts one room composite for one interview, once the agent's audio is published.
+
+    `watch(room)` is all the worker calls after `session.start`; `aclose()` at session end
+    stops the egress (so the file ends with the interview, not when the room empties) and
+    releases the HTTP session. Failures never reach the interview: they are logged and
+    stored as a failed Recording, and the agent's own audio remains.
+    """
+
+    def __init__(
+        self,
+        *,
+        interview_id: str,
+        room_name: str,
+        store: InterviewStore,
+        options: EgressOptions,
+        clock: Any = time.time,
+    ) -> None:
+        self._interview_id = interview_id
+        self._room_name = room_name
+        self._store = store
+        self._opts = options
+        self._clock = clock
+        self._lk: api.LiveKitAPI | None = None
+        self._task: asyncio.Task[str | None] | None = None
+        self._egress_id: str | None = None
+        self._room: rtc.Room | None = None
+
+    @property
+    def egress_id(self) -> str | None:
+        return self._egress_id
+
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
+    def watch(self, room: rtc.Room) -> None:
+        """Start as soon as the local participant has an audio track published (now, if it
+        already has one; otherwise on `local_track_published`)."""
+        self._room = room
+        room.on("local_track_published", self._on_local_track_published)
+        if any(_is_audio(p) for p in _local_publications(room)):
+            self.start()
+
+    def _on_local_track_published(self, publication: Any, _track: Any = None) -> None:
+        if _is_audio(publication):
+            self.start()
+
+    def start(self) -> asyncio.Task[str | None]:
+        """Idempotent: the first call starts the egress, later calls return the same task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._start(), name="egress-start")
+            if self._room is not None:
+                self._room.off("local_track_published", self._on_local_track_published)
+        return self._task
+
+    async def wait_started(self) -> str | None:
+        return await self._task if self._task is not None else None
+
+    async def _start(self) -> str | None:
+        request = room_composite_request(
+            self._opts, room_name=self._room_name, interview_id=self._interview_id
+        )
+        last_error = ""
+        for attempt in range(1, self._opts.start_attempts + 1):
+            try:
+                info = await self._api().egress.start_room_composite_egress(request)
+            except api.ServerError as e:
+                last_error = f"{e.code}: {e.message}"[:300]
+                retriable = e.status >= 500 or e.code in ("unavailable", "resource_exhausted")
+            except Exception as e:  # transport: aiohttp errors, timeouts, refused connections
+                last_error = type(e).__name__
+                retriable = True
+            else:
+                self._egress_id = info.egress_id
+                await self._note(
+                    {
+                        "note": "egress_started",
+                        "egress_id": info.egress_id,
+                        "filepath": egress_filepath(self._opts, self._interview_id),
+                        "s3": self._opts.s3 is not None,
+                    }
+                )
+                logger.info(
+                    "room composite egress started",
+                    extra={"interview_id": self._interview_id, "egress_id": info.egress_id},
+                )
+                return info.egress_id
+            logger.warning(
+                "room composite egress did not start",
+                extra={"interview_id": self._interview_id, "attempt": attempt},
+            )
+            if not retriable or attempt == self._opts.start_attempts:
+                break
+            backoff = self._opts.retry_backoff_s * 2 ** (attempt - 1)
+            await asyncio.sleep(backoff * (1 + random.random() * 0.25))
+        await self._add(
+            Recording(
+                kind=RecordingKind.EGRESS,
+                status="failed",
+                error=f"room composite egress could not start ({last_error})",
+            )
+        )
+        return None
+
+    async def aclose(self, *, stop: bool = True) -> None:
+        if self._room is not None:
+            self._room.off("local_track_published", self._on_local_track_published)
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if stop and self._egress_id is not None:
+            try:
+                await self._api().egress.stop_egress(
+                    api.StopEgressRequest(egress_id=self._egress_id)
+                )
+            except Exception as e:  # already ended with the room: fine
+                logger.info(
+                    "stop egress: %s",
+                    type(e).__name__,
+                    extra={"interview_id": self._interview_id, "egress_id": self._egress_id},
+                )
+        if self._lk is not None:
+            await self._lk.aclose()
+            self._lk = None
+
+    def _api(self) -> api.LiveKitAPI:
+        if self._lk is None:
+            self._lk = api.LiveKitAPI(
+                self._opts.livekit_url, self._opts.api_key, self._opts.api_secret
+            )
+        return self._lk
+
+    async def _note(self, data: dict[str, Any]) -> None:
+        try:
+            await self._store.append_event(
+                self._interview_id, InterviewEvent(kind=EventKind.NOTE, at=self._clock(), data=data)
+            )
+        except InterviewNotFound:
+            logger.warning("interview vanished", extra={"interview_id": self._interview_id})
+
+    async def _add(self, recording: Recording) -> None:
+        try:
+            await self._store.add_recording(self._interview_id, recording)
+        except InterviewNotFound:
+            logger.warning("interview vanished", extra={"interview_id": self._interview_id})
+
+
+class InterviewRecorder:
+    """All recording for one interview, as the worker sees it: what to pass to
+    `session.start`, `watch(room)` once the session has started, `finish(...)` from
+    `on_session_end` (before the interview is marked ended)."""
+
+    def __init__(
+        self,
+        *,
+        settings: RecordingSettings,
+        interview_id: str,
+        store: InterviewStore,
+        egress: EgressRecorder | None,
+    ) -> None:
+        self._settings = settings
+        self._interview_id = interview_id
+        self._store = store
+        self._egress = egress
+
+    @classmethod
+    def create(
+        cls,
+        settings: RecordingSettings,
+        *,
+        interview_id: str,
+        room_name: str,
+        store: InterviewStore,
+        livekit_url: str,
+        api_key: str,
+        api_secret: str,
+        clock: Any = time.time,
+    ) -> InterviewRecorder:
+        egress = None
+        if settings.recording_mode == "agent":
+            egress = EgressRecorder(
+                interview_id=interview_id,
+                room_name=room_name,
+                store=store,
+                options=EgressOptions.from_settings(
+                    settings, livekit_url=livekit_url, api_key=api_key, api_secret=api_secret
+                ),
+                clock=clock,
+            )
+        return cls(settings=settings, interview_id=interview_id, store=store, egress=egress)
+
+    @property
+    def egress(self) -> EgressRecorder | None:
+        return self._egress
+
+    @property
+    def start_options(self) -> dict[str, Any]:
+        """Keyword arguments for `session.start` (empty when agent audio is disabled)."""
+        return {"record": dict(SESSION_RECORD_OPTIONS)} if self._settings.record_agent_audio else {}
+
+    def watch(self, room: rtc.Room) -> None:
+        if self._egress is not None:
+            self._egress.watch(room)
+
+    async def finish(self, *, audio_path: str | Path | None) -> None:
+        """Stop the egress and keep the agent's audio. Never raises: the interview's end
+        (status, evaluation request) must not depend on recording."""
+        try:
+            if self._egress is not None:
+                await self._egress.aclose()
+            if self._settings.record_agent_audio:
+                await save_agent_audio(self._store, self._interview_id, audio_path)
+        except Exception:
+            logger.exception("recording finish failed", extra={"interview_id": self._interview_id})
+
+
+def _local_publications(room: rtc.Room) -> list[Any]:
+    try:
+        return list(room.local_participant.track_publications.values())
+    except Exception:  # not connected yet
+        return []
+
+
+def _is_audio(publication: Any) -> bool:
+    return getattr(publication, "kind", None) == rtc.TrackKind.KIND_AUDIO
+
+
+async def save_agent_audio(
+    store: InterviewStore, interview_id: str, source: str | Path | None
+) -> Recording:
+    """Copy the session's stereo recording into the interview's folder and record it.
+
+    The location is stored relative to STORAGE_DIR, so the token server finds the file even
+    when it mounts the storage directory at another path. A missing or empty file is stored
+    as a failed Recording: a recruiter should see that no fallback audio exists.
+    """
+    src = Path(source) if source else None
+    if src is None or not src.is_file() or src.stat().st_size == 0:
+        recording = Recording(
+            kind=RecordingKind.AGENT_AUDIO,
+            status="failed",
+            error="the session produced no audio recording",
+        )
+    else:
+        folder = store.files_dir(interview_id)
+        target = folder / AGENT_AUDIO_NAME
+
+        def _copy() -> float | None:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".ogg.tmp")
+            shutil.copyfile(src, tmp)
+            tmp.replace(target)
+            return audio_duration_s(target)
+
+        try:
+            duration = await asyncio.to_thread(_copy)
+        except OSError as e:
+            recording = Recording(
+                kind=RecordingKind.AGENT_AUDIO,
+                status="failed",
+                error=f"copying the session audio failed ({type(e).__name__})",
+            )
+        else:
+            recording = Recording(
+                kind=RecordingKind.AGENT_AUDIO,
+                status="complete",
+                location=str(target.relative_to(store.storage_dir)),
+                duration_s=duration,
+            )
+    await store.add_recording(interview_id, recording)
+    logger.info(
+        "agent audio %s",
+        recording.status,
+        extra={"interview_id": interview_id, "duration_s": recording.duration_s},
+    )
+    return recording
+
+
+def audio_duration_s(path: Path) -> float | None:
+    """Duration from the container (PyAV ships with livekit-agents); None if unreadable."""
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            if container.duration is not None:
+                return round(container.duration / 1_000_000, 2)
+            stream = container.streams.audio[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return round(float(stream.duration * stream.time_base), 2)
+    except Exception:
+        return None
+    return None

@@ -1,0 +1,443 @@
+"""Objective metrics of an interview, computed from the record without any model.
+
+These numbers sit next to the rubric scores so a recruiter can check a model's judgement
+against something that cannot hallucinate: who talked how much, how fast, how long the
+answers were, how long the candidate took to respond, where the long silences were, how the
+time was spent per phase and what the camera analysis observed. Everything here is a pure
+function of the `InterviewRecord`, so it is cheap to recompute on re-evaluation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from interview_store import EventKind, InterviewEvent, InterviewRecord, Observation, Speaker
+
+PHASES = ("intro", "technical", "coding", "behavioural", "candidate_questions", "wrap_up")
+
+LONG_PAUSE_S = 5.0
+"""A silence between turns at least this long is listed (with its phase: long silences are
+normal while coding, notable elsewhere)."""
+
+# Multi-word fillers first so "you know" is not also counted as something shorter.
+_FILLERS = (
+    "you know",
+    "i mean",
+    "sort of",
+    "kind of",
+    "um",
+    "umm",
+    "uh",
+    "uhh",
+    "erm",
+    "er",
+    "hmm",
+    "mm",
+    "basically",
+    "literally",
+)
+_FILLER_RE = re.compile(r"\b(" + "|".join(re.escape(f) for f in _FILLERS) + r")\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[\w'’-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive transcript items of one speaker, merged: what a listener calls "an answer"."""
+
+    index: int
+    speaker: Speaker
+    text: str
+    start_time: float
+    end_time: float
+    phase: str | None
+    item_ids: tuple[str, ...]
+
+    @property
+    def words(self) -> int:
+        return count_words(self.text)
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self.end_time - self.start_time)
+
+
+class Distribution(BaseModel):
+    count: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    max: float | None = None
+
+
+class Answer(BaseModel):
+    start_time: float
+    phase: str | None
+    words: int
+    duration_s: float
+
+
+class Pause(BaseModel):
+    at: float
+    duration_s: float
+    phase: str | None
+    before: Speaker
+    """Who spoke after the silence: a long pause before the candidate is thinking time."""
+
+
+class PhaseStats(BaseModel):
+    phase: str
+    start_time: float
+    end_time: float
+    duration_s: float
+    candidate_talk_s: float = 0.0
+    interviewer_talk_s: float = 0.0
+
+
+class VisionStats(BaseModel):
+    observed_s: float = 0.0
+    """Camera time analysed (the denominator of face_visible_pct)."""
+    face_visible_pct: float | None = None
+    looking_away_pct: float | None = None
+    """Share of the time the face was visible."""
+    multiple_faces_events: int = 0
+    absences: int = 0
+    per_phase: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    notable: list[dict[str, Any]] = Field(default_factory=list)
+    """Gemini observations (reading, second screen, ...), multi-face starts, long absences."""
+
+
+class InterviewMetrics(BaseModel):
+    duration_s: float
+    candidate_turns: int
+    interviewer_turns: int
+    candidate_talk_s: float
+    interviewer_talk_s: float
+    talk_ratio: float | None
+    """Candidate share of all talk time (0..1)."""
+    candidate_words: int
+    words_per_minute: float | None
+    filler_words: int
+    fillers_per_minute: float | None
+    top_fillers: dict[str, int]
+    answer_words: Distribution
+    answers: list[Answer]
+    response_latency_s: Distribution
+    """Interviewer turn end → candidate turn start."""
+    agent_latency_s: Distribution
+    """Candidate end of speech → first agent audio, from the agent's latency samples."""
+    long_pauses: list[Pause]
+    phases: list[PhaseStats]
+    followups: dict[str, int]
+    """`flag_followup` calls by reason (vague_answer, potential_red_flag, ...)."""
+    tutor_mode_uses: int
+    vision: VisionStats
+
+
+def count_words(text: str) -> int:
+    return len(_WORD_RE.findall(text))
+
+
+def merge_turns(record: InterviewRecord) -> list[Turn]:
+    """Transcript items merged into turns, in time order, each with its phase."""
+    timeline = phase_changes(record.events)
+    items = sorted(record.transcript, key=lambda i: (i.start_time, i.end_time))
+    turns: list[Turn] = []
+    for item in items:
+        text = item.text.strip()
+        if not text:
+            continue
+        phase = item.phase or phase_at(timeline, item.start_time)
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == item.speaker and last.phase == phase:
+            turns[-1] = Turn(
+                index=last.index,
+                speaker=last.speaker,
+                text=f"{last.text} {text}",
+                start_time=last.start_time,
+                end_time=max(last.end_time, item.end_time),
+                phase=phase,
+                item_ids=(*last.item_ids, item.item_id),
+            )
+        else:
+            turns.append(
+                Turn(
+                    index=len(turns),
+                    speaker=item.speaker,
+                    text=text,
+                    start_time=item.start_time,
+                    end_time=item.end_time,
+                    phase=phase,
+                    item_ids=(item.item_id,),
+                )
+            )
+    return turns
+
+
+def phase_changes(events: Iterable[InterviewEvent]) -> list[tuple[float, str]]:
+    """(time, phase entered) in time order."""
+    out = []
+    for e in events:
+        if e.kind != EventKind.PHASE_CHANGE:
+            continue
+        phase = e.data.get("to") or e.data.get("to_section") or e.data.get("phase") or e.phase
+        if isinstance(phase, str) and phase:
+            out.append((e.at, phase))
+    return sorted(out)
+
+
+def phase_at(timeline: Sequence[tuple[float, str]], at: float) -> str | None:
+    current = None
+    for t, phase in timeline:
+        if t > at:
+            break
+        current = phase
+    return current
+
+
+def distribution(values: Sequence[float]) -> Distribution:
+    if not values:
+        return Distribution()
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+    return Distribution(
+        count=len(ordered),
+        mean=round(statistics.fmean(ordered), 2),
+        median=round(statistics.median(ordered), 2),
+        p90=round(p90, 2),
+        max=round(ordered[-1], 2),
+    )
+
+
+def compute_metrics(record: InterviewRecord) -> InterviewMetrics:
+    turns = merge_turns(record)
+    cand = [t for t in turns if t.speaker == "candidate"]
+    intv = [t for t in turns if t.speaker == "interviewer"]
+    cand_talk = sum(t.duration_s for t in cand)
+    intv_talk = sum(t.duration_s for t in intv)
+    total_talk = cand_talk + intv_talk
+    cand_words = sum(t.words for t in cand)
+    fillers = Counter(m.group(1).lower() for t in cand for m in _FILLER_RE.finditer(t.text))
+    filler_total = sum(fillers.values())
+    cand_minutes = cand_talk / 60.0
+
+    return InterviewMetrics(
+        duration_s=round(_duration(record, turns), 1),
+        candidate_turns=len(cand),
+        interviewer_turns=len(intv),
+        candidate_talk_s=round(cand_talk, 1),
+        interviewer_talk_s=round(intv_talk, 1),
+        talk_ratio=round(cand_talk / total_talk, 3) if total_talk > 0 else None,
+        candidate_words=cand_words,
+        words_per_minute=round(cand_words / cand_minutes, 1) if cand_minutes > 0 else None,
+        filler_words=filler_total,
+        fillers_per_minute=round(filler_total / cand_minutes, 2) if cand_minutes > 0 else None,
+        top_fillers=dict(fillers.most_common(5)),
+        answer_words=distribution([float(t.words) for t in cand]),
+        answers=[
+            Answer(
+                start_time=t.start_time,
+                phase=t.phase,
+                words=t.words,
+                duration_s=round(t.duration_s, 1),
+            )
+            for t in cand
+        ],
+        response_latency_s=distribution(_response_latencies(turns)),
+        agent_latency_s=distribution(_agent_latencies(record.events)),
+        long_pauses=_long_pauses(turns),
+        phases=_phase_stats(record, turns),
+        followups=_followups(record.events),
+        # the agent logs both the tool call and a HINT event per explanation
+        tutor_mode_uses=max(
+            _tool_calls(record.events, "explain_concept"),
+            sum(1 for e in record.events if e.kind == EventKind.HINT),
+        ),
+        vision=vision_stats(record.observations),
+    )
+
+
+def _duration(record: InterviewRecord, turns: Sequence[Turn]) -> float:
+    """Time from the first utterance or phase change to the last one; the lifecycle
+    timestamps (which include waiting for the candidate to join) only as a fallback."""
+    times = [t.start_time for t in turns] + [t.end_time for t in turns]
+    times += [at for at, _ in phase_changes(record.events)]
+    if len(times) >= 2 and max(times) > min(times):
+        return max(times) - min(times)
+    return record.duration_s or 0.0
+
+
+def _response_latencies(turns: Sequence[Turn]) -> list[float]:
+    return [
+        max(0.0, b.start_time - a.end_time)
+        for a, b in itertools.pairwise(turns)
+        if a.speaker == "interviewer" and b.speaker == "candidate"
+    ]
+
+
+_LATENCY_KEYS = ("e2e_latency_s", "e2e_s", "latency_s", "total_s", "value", "seconds")
+
+
+def _agent_latencies(events: Iterable[InterviewEvent]) -> list[float]:
+    out = []
+    for e in events:
+        if e.kind != EventKind.LATENCY:
+            continue
+        for key in _LATENCY_KEYS:
+            value = e.data.get(key)
+            if isinstance(value, int | float):
+                out.append(float(value))
+                break
+        else:
+            ms = e.data.get("ms", e.data.get("latency_ms"))
+            if isinstance(ms, int | float):
+                out.append(float(ms) / 1000.0)
+    return out
+
+
+def _long_pauses(turns: Sequence[Turn]) -> list[Pause]:
+    pauses = []
+    for a, b in itertools.pairwise(turns):
+        gap = b.start_time - a.end_time
+        if gap >= LONG_PAUSE_S:
+            pauses.append(
+                Pause(at=a.end_time, duration_s=round(gap, 1), phase=b.phase, before=b.speaker)
+            )
+    return pauses
+
+
+def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseStats]:
+    timeline = phase_changes(record.events)
+    if not timeline:
+        # No phase events (old record, crashed agent): fall back to the items' own phases.
+        seen: dict[str, list[Turn]] = {}
+        for t in turns:
+            if t.phase:
+                seen.setdefault(t.phase, []).append(t)
+        timeline = sorted((ts[0].start_time, p) for p, ts in seen.items())
+    if not timeline:
+        return []
+    end_of_interview = max(
+        [timeline[-1][0], *(t.end_time for t in turns), *(e.at for e in record.events)]
+    )
+    stats: dict[str, PhaseStats] = {}
+    bounds = [*timeline, (end_of_interview, "")]
+    for (start, phase), (end, _) in itertools.pairwise(bounds):
+        s = stats.get(phase)
+        if s is None:
+            stats[phase] = PhaseStats(
+                phase=phase, start_time=start, end_time=end, duration_s=round(end - start, 1)
+            )
+        else:  # a phase re-entered (e.g. tutor detour) accumulates
+            s.end_time = end
+            s.duration_s = round(s.duration_s + end - start, 1)
+    for t in turns:
+        s = stats.get(t.phase or "")
+        if s is None:
+            continue
+        if t.speaker == "candidate":
+            s.candidate_talk_s = round(s.candidate_talk_s + t.duration_s, 1)
+        else:
+            s.interviewer_talk_s = round(s.interviewer_talk_s + t.duration_s, 1)
+    return list(stats.values())
+
+
+def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
+    """(tool name, arguments) of a TOOL_CALL event, tolerant of how the agent names them."""
+    if event.kind != EventKind.TOOL_CALL:
+        return None
+    name = event.data.get("tool") or event.data.get("name") or event.data.get("function")
+    if not isinstance(name, str):
+        return None
+    args = event.data.get("arguments", event.data.get("args", event.data))
+    return name, args if isinstance(args, dict) else {}
+
+
+def _tool_calls(events: Iterable[InterviewEvent], name: str) -> int:
+    return sum(1 for e in events if (call := tool_call(e)) is not None and call[0] == name)
+
+
+def _followups(events: Iterable[InterviewEvent]) -> dict[str, int]:
+    reasons: Counter[str] = Counter()
+    for e in events:
+        call = tool_call(e)
+        if call is not None and call[0] == "flag_followup":
+            reasons[str(call[1].get("reason", "unspecified"))] += 1
+    return dict(reasons)
+
+
+def vision_stats(observations: Sequence[Observation]) -> VisionStats:
+    """Camera figures from the vision pipeline's rows, by the same rules it documents
+    (`agent/vision/aggregate.py`): time-weighted over `face_window` rows, so they are exact
+    however rarely the face state changed.
+
+    face_visible_pct = Σ face_s / Σ observed_s; looking_away_pct = Σ away_s / Σ face_s (a share
+    of the time the face was visible); a multi-face event is a `face_state` row whose presence
+    became "multiple"; notable moments are Gemini observations, multi-face starts and long
+    absences.
+    """
+    stats = VisionStats()
+    total = _Figures()
+    per_phase: dict[str, _Figures] = {}
+    for o in sorted(observations, key=lambda o: o.at):
+        d = o.data
+        if o.source == "local" and o.kind == "face_window":
+            for fig in (total, per_phase.setdefault(o.phase or "unknown", _Figures())):
+                fig.observed_s += _num(d.get("observed_s"))
+                fig.face_s += _num(d.get("face_s"))
+                fig.away_s += _num(d.get("away_s"))
+        elif o.source == "local" and o.kind == "face_state":
+            if d.get("presence") == "multiple":
+                stats.multiple_faces_events += 1
+                stats.notable.append(_moment(o, f"{d.get('faces', 2)} faces in view"))
+        elif o.source == "local" and o.kind == "absence":
+            stats.absences += 1
+            stats.notable.append(_moment(o, f"no face on camera for {d.get('seconds', '?')} s"))
+        elif o.source == "gemini":
+            stats.notable.append(_moment(o, str(d.get("description") or o.kind)))
+    stats.observed_s = round(total.observed_s, 1)
+    stats.face_visible_pct = _pct(total.face_s, total.observed_s)
+    stats.looking_away_pct = _pct(total.away_s, total.face_s)
+    stats.per_phase = {
+        phase: {
+            "observed_s": round(f.observed_s, 1),
+            "face_visible_pct": _pct(f.face_s, f.observed_s),
+            "looking_away_pct": _pct(f.away_s, f.face_s),
+        }
+        for phase, f in per_phase.items()
+    }
+    stats.notable = stats.notable[:100]
+    return stats
+
+
+@dataclass
+class _Figures:
+    observed_s: float = 0.0
+    face_s: float = 0.0
+    away_s: float = 0.0
+
+
+def _num(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole > 0 else None
+
+
+def _moment(o: Observation, detail: str) -> dict[str, Any]:
+    return {
+        "at": o.at,
+        "phase": o.phase,
+        "source": o.source,
+        "kind": o.kind,
+        "confidence": o.confidence,
+        "detail": detail[:300],
+    }

@@ -1,0 +1,82 @@
+"""`python -m evals worker`: evaluate every interview the agent marks `ended`.
+
+The agent requests an evaluation by marking the interview ended (and appending an
+`evaluation_requested` note); this loop polls the store for such interviews, oldest first,
+and evaluates them one at a time. Scoring failures still produce a stored report (status
+`evaluation_failed`), so nothing is retried forever; unexpected errors (database down) back
+off per interview. SIGTERM/SIGINT finish the evaluation in progress, then exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+
+from interview_store import InterviewNotFound, InterviewStatus, InterviewStore, InvalidTransition
+
+from .pipeline import NotEvaluable, evaluate_interview
+from .scoring import Scorer
+
+logger = logging.getLogger("evals.worker")
+
+ERROR_BACKOFF_S = 300.0
+
+
+@dataclass
+class EvalWorker:
+    store: InterviewStore
+    scorer: Scorer
+    poll_interval_s: float = 10.0
+    min_candidate_turns: int = 3
+    batch_size: int = 20
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _retry_after: dict[str, float] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
+                loop.add_signal_handler(sig, self.stop)
+        logger.info("evals worker started", extra={"poll_interval_s": self.poll_interval_s})
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("evals worker poll failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.poll_interval_s)
+        logger.info("evals worker stopped")
+
+    async def run_once(self) -> int:
+        """Evaluate the interviews that are `ended` now; returns how many were evaluated."""
+        summaries, _ = await self.store.list(status=InterviewStatus.ENDED, limit=self.batch_size)
+        done = 0
+        now = time.monotonic()
+        for s in sorted(summaries, key=lambda s: s.created_at):
+            if self._stopping.is_set():
+                break
+            if self._retry_after.get(s.id, 0.0) > now:
+                continue
+            try:
+                await evaluate_interview(
+                    self.store,
+                    s.id,
+                    scorer=self.scorer,
+                    min_candidate_turns=self.min_candidate_turns,
+                )
+            except (InterviewNotFound, NotEvaluable, InvalidTransition):
+                continue  # deleted, or changed status under us: nothing to do
+            except Exception:
+                logger.exception("evaluation failed", extra={"interview_id": s.id})
+                self._retry_after[s.id] = time.monotonic() + ERROR_BACKOFF_S
+                continue
+            self._retry_after.pop(s.id, None)
+            done += 1
+        return done

@@ -1,0 +1,292 @@
+"""A realistic finished interview, written into a store the way the agent writes it.
+
+Used by the evaluation tests: a backend candidate with a CV claim, six phases, a vague
+answer that the interviewer flagged, filler words, latency samples and camera observations.
+Times are float epoch seconds from a fixed start so offsets are easy to reason about.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from interview_store import (
+    EventKind,
+    InterviewEvent,
+    InterviewPlan,
+    InterviewRecord,
+    InterviewStatus,
+    InterviewStore,
+    Level,
+    Observation,
+    ParsedCV,
+    TranscriptItem,
+)
+
+T0 = 1_750_000_000.0
+
+CV_TEXT = (
+    "Ada Example — Backend engineer. Experience: Led migration of payments service to "
+    "Kubernetes at Acme (2021-2023). Built a Redis cache layer cutting p99 latency by 40%."
+)
+
+# (offset s, duration s, speaker, phase, text)
+SCRIPT: list[tuple[float, float, str, str, str]] = [
+    (0, 6, "interviewer", "intro", "Hi, thanks for joining. Could you introduce yourself?"),
+    (
+        8,
+        20,
+        "candidate",
+        "intro",
+        "Um, sure. I'm a backend engineer, I've been working on payments for about five "
+        "years, mostly Python and Go, and I led our migration to Kubernetes.",
+    ),
+    (30, 7, "interviewer", "technical", "What was the hardest part of that migration?"),
+    (
+        40,
+        30,
+        "candidate",
+        "technical",
+        "Our readiness probes hit the database, so during a DB failover every pod went "
+        "unready at once. We split liveness from a dependency check and added a circuit "
+        "breaker around the database client.",
+    ),
+    (72, 6, "interviewer", "technical", "How would you make a slow endpoint faster?"),
+    (
+        80,
+        12,
+        "candidate",
+        "technical",
+        "I mean, basically you add caching, you know, caching makes things faster.",
+    ),
+    (94, 8, "interviewer", "coding", "Let's code: find duplicates in a list of integers."),
+    (
+        110,
+        40,
+        "candidate",
+        "coding",
+        "Before I code it, can the input be empty? OK. A hash set gives linear time; "
+        "sorting would be n log n but with no extra memory. Let me test the empty list first.",
+    ),
+    (152, 6, "interviewer", "behavioural", "Tell me about a disagreement with a colleague."),
+    (
+        160,
+        25,
+        "candidate",
+        "behavioural",
+        "A colleague wanted to rewrite the billing service; I suggested we measure first. "
+        "We agreed on a two week spike and shared the results with the team.",
+    ),
+    (187, 5, "interviewer", "candidate_questions", "What questions do you have for me?"),
+    (194, 8, "candidate", "candidate_questions", "How does the team handle on-call rotations?"),
+    (204, 6, "interviewer", "wrap_up", "Thanks, that's all from me today. Goodbye!"),
+]
+
+PHASES = [
+    (0, "intro"),
+    (29, "technical"),
+    (93, "coding"),
+    (151, "behavioural"),
+    (186, "candidate_questions"),
+    (203, "wrap_up"),
+]
+
+
+# (phase, observed_s, face_s, away_s) — one face_window per phase, as agent/vision writes them
+FACE_WINDOWS = [
+    ("intro", 29.0, 29.0, 2.9),
+    ("technical", 64.0, 52.0, 5.2),
+    ("coding", 58.0, 58.0, 17.4),
+    ("behavioural", 35.0, 35.0, 3.5),
+    ("candidate_questions", 17.0, 17.0, 0.0),
+    ("wrap_up", 7.0, 7.0, 0.0),
+]
+
+
+def camera_observations() -> list[Observation]:
+    """The rows the vision pipeline stores: calibration, state changes, windows, moments."""
+    rows = [
+        Observation(
+            at=T0 + 3,
+            source="local",
+            kind="calibration",
+            phase="intro",
+            data={"neutral_yaw": 1.5, "neutral_pitch": -4.0, "frames": 5},
+        )
+    ]
+
+    def state(at: float, phase: str, presence: str, away: bool = False, faces: int = 1) -> None:
+        rows.append(
+            Observation(
+                at=T0 + at,
+                source="local",
+                kind="face_state",
+                phase=phase,
+                data={"presence": presence, "faces": faces, "looking_away": away},
+            )
+        )
+
+    state(1, "intro", "single")
+    state(40, "technical", "absent", faces=0)
+    state(52, "technical", "single")
+    state(100, "coding", "single", away=True)
+    state(118, "coding", "multiple", faces=2)
+    state(124, "coding", "single")
+    rows.append(
+        Observation(
+            at=T0 + 52,
+            source="local",
+            kind="absence",
+            phase="technical",
+            data={"since": T0 + 40, "seconds": 12.0},
+        )
+    )
+    start = 0.0
+    for (at, _), (phase, observed, face, away) in zip(PHASES, FACE_WINDOWS, strict=True):
+        start = T0 + at
+        rows.append(
+            Observation(
+                at=start + observed,
+                source="local",
+                kind="face_window",
+                phase=phase,
+                data={
+                    "start": start,
+                    "end": start + observed,
+                    "observed_s": observed,
+                    "face_s": face,
+                    "away_s": away,
+                    "multi_s": 6.0 if phase == "coding" else 0.0,
+                },
+            )
+        )
+    rows.append(
+        Observation(
+            at=T0 + 120,
+            source="gemini",
+            kind="reading_from_notes",
+            phase="coding",
+            confidence=0.8,
+            data={"description": "Eyes moved to a second screen while answering."},
+        )
+    )
+    return rows
+
+
+def plan(*, with_cv: bool = True) -> InterviewPlan:
+    return InterviewPlan(
+        role="Backend engineer",
+        level=Level.INTERMEDIATE,
+        job_description="We need Python, Kubernetes and PostgreSQL experience.",
+        cv=ParsedCV(text=CV_TEXT, pages=1) if with_cv else None,
+        candidate_name="Ada Example",
+    )
+
+
+async def write_interview(
+    store: InterviewStore,
+    *,
+    script: list[tuple[float, float, str, str, str]] | None = None,
+    status: InterviewStatus = InterviewStatus.ENDED,
+    observations: bool = True,
+) -> InterviewRecord:
+    record = await store.create(plan())
+    iid = record.id
+    await store.set_status(iid, InterviewStatus.LIVE)
+    for at, phase in PHASES:
+        await store.append_event(
+            iid,
+            InterviewEvent(
+                kind=EventKind.PHASE_CHANGE, at=T0 + at, phase=phase, data={"to": phase}
+            ),
+        )
+    for n, (at, dur, speaker, phase, text) in enumerate(script if script is not None else SCRIPT):
+        await store.append_transcript(
+            iid,
+            TranscriptItem(
+                item_id=f"item-{n}",
+                speaker=speaker,  # type: ignore[arg-type]
+                text=text,
+                start_time=T0 + at,
+                end_time=T0 + at + dur,
+                phase=phase,
+            ),
+        )
+    await store.append_event(
+        iid,
+        InterviewEvent(
+            kind=EventKind.TOOL_CALL,
+            at=T0 + 93,
+            phase="technical",
+            data={
+                "tool": "flag_followup",
+                "arguments": {"topic": "caching", "reason": "vague_answer"},
+            },
+        ),
+    )
+    for i, latency in enumerate((0.8, 1.1, 0.9, 1.6)):
+        await store.append_event(
+            iid,
+            InterviewEvent(kind=EventKind.LATENCY, at=T0 + 30 * i, data={"e2e_latency_s": latency}),
+        )
+    if observations:
+        for obs in camera_observations():
+            await store.append_observation(iid, obs)
+    if status != InterviewStatus.LIVE:
+        await store.set_status(iid, status)
+    fresh = await store.get(iid)
+    assert fresh is not None
+    return fresh
+
+
+def candidate_quote(index: int, words: int = 8) -> str:
+    """The first `words` words of the index-th candidate line, verbatim."""
+    lines = [text for _, _, speaker, _, text in SCRIPT if speaker == "candidate"]
+    return " ".join(lines[index].split()[:words])
+
+
+def run_payload(
+    scores: dict[str, int] | int = 3,
+    *,
+    quotes: dict[str, list[tuple[str, str]]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One scoring run as the model returns it. Default evidence: real candidate quotes."""
+    from evals.rubric import DIMENSION_KEYS
+
+    default_quotes = {
+        "technical_depth": [("T4", candidate_quote(1, 12))],
+        "problem_solving": [("T8", "A hash set gives linear time")],
+        "communication": [("T2", candidate_quote(0, 10))],
+        "experience_authenticity": [("T4", "We split liveness from a dependency check")],
+        "collaboration": [("T10", "I suggested we measure first")],
+    }
+    quotes = {**default_quotes, **(quotes or {})}
+    if isinstance(scores, int):
+        scores = dict.fromkeys(DIMENSION_KEYS, scores)
+    payload: dict[str, Any] = {
+        "dimensions": {
+            key: {
+                "score": scores[key],
+                "rationale": f"Rationale for {key}.",
+                "evidence": [{"turn": t, "quote": q} for t, q in quotes[key]],
+            }
+            for key in DIMENSION_KEYS
+        },
+        "strengths": ["Concrete account of the Kubernetes migration.", "Tests edge cases."],
+        "improvements": ["Explain caching mechanisms, not just the word."],
+        "learning_plan": [
+            {
+                "topic": "Caching strategies",
+                "why": "The answer on speeding up an endpoint stayed at buzzword level.",
+                "actions": ["Read about cache invalidation", "Practise explaining TTLs"],
+            }
+        ],
+        "cv_accuracy_notes": ["The Kubernetes migration claim was backed by specifics."],
+    }
+    payload.update(extra)
+    return payload
+
+
+def run_json(scores: dict[str, int] | int = 3, **kwargs: Any) -> str:
+    return json.dumps(run_payload(scores, **kwargs))

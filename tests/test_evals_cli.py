@@ -1,0 +1,157 @@
+"""The evals commands: `report` as a real subprocess, the worker loop and the batch command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from evals.__main__ import _parse_since
+from evals.batch import BatchSelection, run_batch
+from evals.scoring import Scorer, ScoringOptions, make_client
+from evals.worker import EvalWorker
+from interview_store import InterviewStatus, InterviewStore, database_url_for
+from tests.fake_gemini_api import FakeGeminiApi, Reply
+from tests.fake_interview import run_json, write_interview
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _env(storage: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GOOGLE_API_KEY", "DATABASE_URL")}
+    env.update({"PYTHONPATH": str(REPO), "STORAGE_DIR": str(storage), **extra})
+    return env
+
+
+async def _run(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "evals",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_report_command_end_to_end(tmp_path: Path) -> None:
+    store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+    await store.migrate()
+    record = await write_interview(store)
+    async with FakeGeminiApi() as api:
+        api.queue(run_json(4), run_json(4))
+        env = _env(
+            tmp_path,
+            GOOGLE_API_KEY="cli-key",
+            GEMINI_BASE_URL=api.base_url,
+            EVAL_MODEL="gemini-cli-test",
+            EVAL_RETRY_BACKOFF_S="0",
+        )
+        code, out, err = await _run("report", record.id, env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "scored: overall=4.0 recommendation=yes" in out
+    assert [r.model for r in api.requests] == ["gemini-cli-test"] * 2
+    assert api.api_keys == ["cli-key", "cli-key"]
+    stored = await store.get(record.id)
+    assert stored is not None and stored.status == InterviewStatus.EVALUATED
+    assert (store.files_dir(record.id) / "report.html").is_file()
+    # no transcript text or names in the process's log lines
+    assert "Ada" not in err and "readiness" not in err
+    await store.aclose()
+
+
+async def test_missing_api_key_is_one_clear_line(tmp_path: Path) -> None:
+    code, out, err = await _run("report", "x", env=_env(tmp_path), cwd=tmp_path)
+    assert code == 2
+    assert err.strip() == (
+        "configuration error: GOOGLE_API_KEY is required but not set (see .env.example)"
+    )
+    assert "Traceback" not in err and out == ""
+
+
+async def test_unknown_interview_is_reported(tmp_path: Path) -> None:
+    env = _env(tmp_path, GOOGLE_API_KEY="k", GEMINI_BASE_URL="http://127.0.0.1:9")
+    code, out, _ = await _run(
+        "report", "00000000-0000-0000-0000-000000000000", env=env, cwd=tmp_path
+    )
+    assert code == 2 and "no such interview" in out
+
+
+def _scorer(api: FakeGeminiApi) -> Scorer:
+    return Scorer(
+        client=make_client(api_key="k", base_url=api.base_url, timeout_s=5),
+        options=ScoringOptions(model="m", retry_backoff_s=0.0),
+    )
+
+
+async def test_worker_evaluates_ended_interviews_only(sqlite_store: InterviewStore) -> None:
+    ended = [await write_interview(sqlite_store) for _ in range(2)]
+    live = await write_interview(sqlite_store, status=InterviewStatus.LIVE)
+    async with FakeGeminiApi() as api:
+        api.responder = lambda _req: Reply(text=run_json(3))
+        scorer = _scorer(api)
+        worker = EvalWorker(store=sqlite_store, scorer=scorer, poll_interval_s=0.05)
+        assert await worker.run_once() == 2
+        assert await worker.run_once() == 0  # nothing left: evaluated ones are not redone
+        # the loop itself: an interview that ends while the worker runs gets evaluated
+        task = asyncio.create_task(worker.run())
+        late = await write_interview(sqlite_store)
+        for _ in range(200):
+            rec = await sqlite_store.get(late.id)
+            if rec is not None and rec.status == InterviewStatus.EVALUATED:
+                break
+            await asyncio.sleep(0.05)
+        worker.stop()
+        await asyncio.wait_for(task, timeout=10)
+        await scorer.aclose()
+    assert len(api.requests) == 6
+    for r in [*ended, late]:
+        rec = await sqlite_store.get(r.id)
+        assert rec is not None and rec.status == InterviewStatus.EVALUATED
+    still_live = await sqlite_store.get(live.id)
+    assert still_live is not None and still_live.status == InterviewStatus.LIVE
+
+
+async def test_batch_reevaluates_with_progress_bar(
+    sqlite_store: InterviewStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [await write_interview(sqlite_store) for _ in range(3)]
+    async with FakeGeminiApi() as api:
+        api.responder = lambda _req: Reply(text=run_json(2))
+        scorer = _scorer(api)
+        first = await run_batch(sqlite_store, scorer, BatchSelection(), concurrency=2)
+        assert first.evaluated == 3 and first.by_status == {"scored": 3}
+        # re-evaluate only evaluated ones created in the last hour, now scoring higher
+        api.responder = lambda _req: Reply(text=run_json(4))
+        sel = BatchSelection(
+            statuses=[InterviewStatus.EVALUATED], since=datetime.now(UTC) - timedelta(hours=1)
+        )
+        second = await run_batch(sqlite_store, scorer, sel)
+        assert second.evaluated == 3
+        # flag filter: nothing carries evaluation_failed
+        none = await run_batch(sqlite_store, scorer, BatchSelection(flag="evaluation_failed"))
+        assert none.evaluated == 0
+        await scorer.aclose()
+    for r in records:
+        rec = await sqlite_store.get(r.id)
+        assert rec is not None and rec.overall_score == 4.0
+    assert "evaluating" in capsys.readouterr().err  # tqdm's bar
+
+
+def test_since_accepts_ages_and_dates() -> None:
+    assert datetime.now(UTC) - _parse_since("7d") - timedelta(days=7) < timedelta(seconds=5)
+    assert _parse_since("2025-01-02") == datetime(2025, 1, 2, tzinfo=UTC)
+
+
+async def test_scenarios_need_a_key_and_say_so(tmp_path: Path) -> None:
+    code, _, err = await _run("scenarios", "--only", "terse", env=_env(tmp_path), cwd=tmp_path)
+    assert code == 2 and "GOOGLE_API_KEY is required" in err and "Traceback" not in err

@@ -1,0 +1,114 @@
+"""The HTML report: self-contained, escaped, and actually renders in Debian chromium.
+
+The screenshot is kept in test-artifacts/ for a human to look at; the test itself checks
+that the page painted the charts (coloured pixels where the score bars and the timeline
+are) and that nothing outside the file was requested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from evals.pipeline import evaluate_interview
+from evals.render import CANDIDATE, render_report_html
+from evals.scoring import Scorer, ScoringOptions, make_client
+from interview_store import InterviewStore
+from tests.fake_gemini_api import FakeGeminiApi
+from tests.fake_interview import SCRIPT, run_json, write_interview
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+async def _scored_report(store: InterviewStore, script: list | None = None) -> tuple[dict, str]:
+    record = await write_interview(store, script=script)
+    async with FakeGeminiApi() as api:
+        first = {
+            "technical_depth": 3,
+            "problem_solving": 4,
+            "communication": 2,
+            "experience_authenticity": 4,
+            "collaboration": 4,
+        }
+        second = first | {"communication": 4}
+        invented = {"collaboration": [("T10", "I mentor five junior engineers every week")]}
+        api.queue(run_json(first, quotes=invented), run_json(second, quotes=invented))
+        options = ScoringOptions(model="gemini-eval-test", retry_backoff_s=0.01)
+        scorer = Scorer(
+            client=make_client(api_key="k", base_url=api.base_url, timeout_s=5), options=options
+        )
+        try:
+            ev = await evaluate_interview(store, record.id, scorer=scorer)
+        finally:
+            await scorer.aclose()
+    return ev.report, ev.html_path.read_text(encoding="utf-8")
+
+
+async def test_html_is_self_contained_and_escaped(sqlite_store: InterviewStore) -> None:
+    hostile = "<script>alert(1)</script><img src=https://evil.example/x.png>"
+    script = [*SCRIPT[:11], (194, 8, "candidate", "candidate_questions", hostile), *SCRIPT[12:]]
+    report, html = await _scored_report(sqlite_store, script)
+    record = await sqlite_store.get(report["interview_id"])
+    assert record is not None
+    # the same page comes out of the renderer for the stored report
+    assert render_report_html(report, record).count("<svg") == html.count("<svg") == 4
+
+    assert "<script" not in html.lower()
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    urls = set(re.findall(r"""(?:src|href)\s*=\s*["']?([^"' >]+)""", html))
+    assert urls == set()  # no external (or any) resources
+    assert re.findall(r"https?://[^\s\"'<]+", html) == ["http://www.w3.org/2000/svg"] * 4
+    # candidate text does not appear in the page unless it was quoted as evidence; if it
+    # does, it is escaped. The hostile turn was never quoted, so it must be absent.
+    assert "evil.example" not in html
+    assert "Needs human review" in html and "2 vs 4" in html
+    assert "I mentor five junior engineers every week" in html  # shown, struck through
+    assert "rejected (not found in the transcript)" in html
+
+
+@pytest.mark.browser
+async def test_report_renders_in_headless_chromium(
+    sqlite_store: InterviewStore, tmp_path: Path
+) -> None:
+    assert shutil.which(CHROMIUM), "Debian chromium is required (.ci/install-system-deps.sh)"
+    _, html = await _scored_report(sqlite_store)
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / "evals_report.png"
+    png.unlink(missing_ok=True)
+
+    proc = await asyncio.create_subprocess_exec(
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--hide-scrollbars",
+        "--window-size=1100,3800",
+        f"--screenshot={png}",
+        page.as_uri(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
+    assert png.is_file()
+
+    with Image.open(png) as img:
+        rgb = img.convert("RGB")
+        assert rgb.size == (1100, 3800)
+        colours = rgb.getcolors(maxcolors=1 << 20) or []
+        counts = {c: n for n, c in colours}
+    blue = tuple(int(CANDIDATE[i : i + 2], 16) for i in (1, 3, 5))
+    # score bars, radar outline, talk-time and timeline bars are painted in candidate blue
+    assert counts.get(blue, 0) > 5_000, "charts did not paint"
+    assert len(colours) > 50, "page looks blank"
