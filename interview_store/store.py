@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,8 @@ class InterviewStore:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(url, connect_args={"timeout": 30})
+            # hide_parameters: error messages must never carry CV text or names into logs
+            engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
             @sa.event.listens_for(engine.sync_engine, "connect")
             def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -107,7 +108,7 @@ class InterviewStore:
                 cur.close()
 
             return engine
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     async def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision (creates it on first use)."""
@@ -147,9 +148,15 @@ class InterviewStore:
         }
         async with self._engine.begin() as conn:
             await conn.execute(schema.interviews.insert().values(**row))
-        record = await self.get(interview_id)
-        assert record is not None
-        return record
+        # a new record has no child rows and no lifecycle stamps yet: build it from what was
+        # written instead of re-reading five tables (the token server's hot path)
+        unset = ("failure_reason", "started_at", "ended_at", "evaluated_at", "overall_score")
+        written = {**row, **dict.fromkeys(unset)}
+        return InterviewRecord(
+            **_summary_fields(written),
+            plan=InterviewPlan.model_validate(row["plan"]),
+            candidate_identity=row["candidate_identity"],
+        )
 
     async def get(self, interview_id: str) -> InterviewRecord | None:
         t = schema
@@ -345,7 +352,7 @@ def _fields(row: RowMapping, model: type[Any]) -> dict[str, Any]:
     return {k: row[k] for k in model.model_fields if k in row}
 
 
-def _summary_fields(m: RowMapping) -> dict[str, Any]:
+def _summary_fields(m: Mapping[Any, Any]) -> dict[str, Any]:
     plan = m["plan"]
     return {
         "id": m["id"],

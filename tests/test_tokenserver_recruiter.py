@@ -1,0 +1,303 @@
+"""The recruiter API over real HTTP: the auth matrix for every endpoint, pagination, the
+detail view, range requests on recordings, the rendered report, and deletion."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from interview_store import (
+    EventKind,
+    InterviewEvent,
+    InterviewPlan,
+    InterviewStatus,
+    InterviewStore,
+    Observation,
+    Recording,
+    RecordingKind,
+    TranscriptItem,
+)
+from tests.tokenserver_harness import RECRUITER_TOKEN, client_for, recruiter_headers
+
+AUDIO = bytes(range(256)) * 40  # 10,240 bytes with a recognisable pattern
+
+
+async def _interview(store: InterviewStore, role: str = "Backend engineer") -> str:
+    record = await store.create(InterviewPlan(role=role, candidate_name="Ada"))
+    return record.id
+
+
+async def _with_recordings(store: InterviewStore) -> str:
+    interview_id = await _interview(store)
+    folder = store.files_dir(interview_id)
+    folder.mkdir(parents=True)
+    (folder / "agent-audio.ogg").write_bytes(AUDIO)
+    (folder / "egress-1.mp4").write_bytes(b"MP4" * 1000)
+    await store.add_recording(
+        interview_id,
+        Recording(
+            kind=RecordingKind.AGENT_AUDIO,
+            location=str(folder / "agent-audio.ogg"),
+            duration_s=12.5,
+        ),
+    )
+    await store.add_recording(
+        interview_id,
+        Recording(
+            kind=RecordingKind.EGRESS,
+            location=f"/out/interviews/{interview_id}/egress-1.mp4",
+            egress_id="EG_1",
+        ),
+    )
+    return interview_id
+
+
+@pytest.fixture
+async def client(sqlite_store: InterviewStore) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sqlite_store) as c:
+        yield c
+
+
+async def test_auth_matrix_for_every_recruiter_endpoint(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    interview_id = await _with_recordings(sqlite_store)
+    (sqlite_store.files_dir(interview_id) / "report.html").write_text("<h1>report</h1>")
+    base = f"/api/interviews/{interview_id}"
+    endpoints = [
+        ("GET", "/api/interviews", False),
+        ("GET", base, False),
+        ("GET", f"{base}/recording", True),
+        ("GET", f"{base}/report.html", True),
+        ("DELETE", base, False),
+    ]
+    for method, url, query_ok in endpoints:
+        none = await client.request(method, url)
+        assert none.status_code == 401, (method, url)
+        assert none.headers["www-authenticate"].startswith("Bearer")
+        assert none.json()["error"]
+        basic = await client.request(method, url, headers={"Authorization": "Basic abc"})
+        assert basic.status_code == 401, (method, url)
+        wrong = await client.request(method, url, headers=recruiter_headers("x" * 36))
+        assert wrong.status_code == 403, (method, url)
+        prefix = await client.request(method, url, headers=recruiter_headers(RECRUITER_TOKEN[:-1]))
+        assert prefix.status_code == 403, (method, url)
+        query_wrong = await client.request(method, url, params={"token": "nope"})
+        assert query_wrong.status_code == (403 if query_ok else 401), (method, url)
+        query_right = await client.request(method, url, params={"token": RECRUITER_TOKEN})
+        assert (query_right.status_code < 300) == query_ok, (method, url, query_right.text)
+        if query_ok:
+            assert query_right.headers["referrer-policy"] == "no-referrer"
+    # DELETE last, with the right credential
+    for method, url, _ in endpoints:
+        ok = await client.request(method, url, headers=recruiter_headers())
+        assert ok.status_code in (200, 204), (method, url, ok.text)
+
+
+async def test_list_paginates_and_filters(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    ids = [await _interview(sqlite_store, role=f"Role {i}") for i in range(5)]
+    await sqlite_store.set_status(ids[0], InterviewStatus.LIVE)
+    await sqlite_store.set_status(ids[1], InterviewStatus.ENDED)
+    h = recruiter_headers()
+    page = (await client.get("/api/interviews", params={"limit": 2}, headers=h)).json()
+    assert page["total"] == 5 and page["limit"] == 2 and page["offset"] == 0
+    assert [i["role"] for i in page["items"]] == ["Role 4", "Role 3"]  # newest first
+    page2 = (
+        await client.get("/api/interviews", params={"limit": 2, "offset": 4}, headers=h)
+    ).json()
+    assert [i["role"] for i in page2["items"]] == ["Role 0"]
+    live = (await client.get("/api/interviews", params={"status": "live"}, headers=h)).json()
+    assert live["total"] == 1 and live["items"][0]["id"] == ids[0]
+    assert live["items"][0]["candidate_name"] == "Ada"
+    for params, field in [
+        ({"status": "bogus"}, "status"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+    ]:
+        r = await client.get("/api/interviews", params=params, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == field, (params, r.text)
+
+
+async def test_detail_has_everything_a_recruiter_reviews(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    interview_id = await _with_recordings(sqlite_store)
+    t = time.time()
+    await sqlite_store.append_transcript(
+        interview_id,
+        TranscriptItem(item_id="i1", speaker="interviewer", text="Hi", start_time=t, end_time=t),
+    )
+    await sqlite_store.append_event(
+        interview_id,
+        InterviewEvent(kind=EventKind.PHASE_CHANGE, at=t, phase="technical", data={"to": "t"}),
+    )
+    await sqlite_store.append_observation(
+        interview_id, Observation(at=t, source="local", kind="face_visible", data={"pct": 97})
+    )
+    await sqlite_store.add_recording(
+        interview_id,
+        Recording(kind=RecordingKind.EGRESS, status="failed", error="no egress worker"),
+    )
+    await sqlite_store.save_session_report(interview_id, {"big": "blob"})
+    r = await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store"
+    body = r.json()
+    assert body["plan"]["role"] == "Backend engineer"
+    assert body["transcript"][0]["text"] == "Hi"
+    assert body["phase_timeline"][0]["phase"] == "technical"
+    assert body["observations"][0]["kind"] == "face_visible"
+    assert "session_report" not in body
+    base = f"/api/interviews/{interview_id}"
+    assert [rec["url"] for rec in body["recordings"]] == [
+        f"{base}/recording?index=0",
+        f"{base}/recording?index=1",
+        None,
+    ]
+    assert body["recordings"][2]["error"] == "no egress worker"
+    assert body["recording_links"] == {
+        "egress": f"{base}/recording?kind=egress",
+        "agent_audio": f"{base}/recording?kind=agent_audio",
+    }
+    assert body["report_html_url"] is None
+    with_blob = await client.get(
+        f"/api/interviews/{interview_id}",
+        params={"include": "session_report"},
+        headers=recruiter_headers(),
+    )
+    assert with_blob.json()["session_report"] == {"big": "blob"}
+    missing = await client.get(
+        "/api/interviews/00000000-0000-4000-8000-000000000000", headers=recruiter_headers()
+    )
+    assert missing.status_code == 404 and missing.json()["error"]
+
+
+async def test_public_base_url_makes_links_absolute(sqlite_store: InterviewStore) -> None:
+    interview_id = await _with_recordings(sqlite_store)
+    async with client_for(sqlite_store, public_base_url="https://iv.example.com/") as client:
+        body = (
+            await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+        ).json()
+    assert body["recording_links"]["egress"].startswith(
+        f"https://iv.example.com/api/interviews/{interview_id}/recording"
+    )
+
+
+async def test_recording_supports_range_requests(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    interview_id = await _with_recordings(sqlite_store)
+    url = f"/api/interviews/{interview_id}/recording"
+    h = recruiter_headers()
+    full = await client.get(url, params={"kind": "agent_audio"}, headers=h)
+    assert full.status_code == 200 and full.content == AUDIO
+    assert full.headers["accept-ranges"] == "bytes"
+    assert full.headers["content-type"].startswith("audio/ogg")
+    assert full.headers["content-disposition"].startswith("inline")
+
+    part = await client.get(
+        url, params={"kind": "agent_audio"}, headers={**h, "Range": "bytes=100-199"}
+    )
+    assert part.status_code == 206
+    assert part.content == AUDIO[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(AUDIO)}"
+
+    tail = await client.get(
+        url, params={"kind": "agent_audio"}, headers={**h, "Range": "bytes=-16"}
+    )
+    assert tail.status_code == 206 and tail.content == AUDIO[-16:]
+    open_end = await client.get(
+        url,
+        params={"kind": "agent_audio", "token": RECRUITER_TOKEN},
+        headers={"Range": "bytes=10200-"},
+    )
+    assert open_end.status_code == 206 and open_end.content == AUDIO[10200:]
+
+    beyond = await client.get(
+        url, params={"kind": "agent_audio"}, headers={**h, "Range": "bytes=99999-"}
+    )
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{len(AUDIO)}"
+
+    # default and kind=egress: the egress path under EGRESS_OUTPUT_DIR maps into STORAGE_DIR
+    video = await client.get(url, headers=h)
+    assert video.status_code == 200 and video.content == b"MP4" * 1000
+    assert video.headers["content-type"] == "video/mp4"
+    by_index = await client.get(url, params={"index": 0}, headers={**h, "Range": "bytes=0-3"})
+    assert by_index.status_code == 206 and by_index.content == AUDIO[:4]
+
+    bad_kind = await client.get(url, params={"kind": "video"}, headers=h)
+    assert bad_kind.status_code == 422 and bad_kind.json()["field"] == "kind"
+    no_such = await client.get(url, params={"index": 7}, headers=h)
+    assert no_such.status_code == 404
+
+
+async def test_recording_locations_are_confined_to_storage(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    interview_id = await _interview(sqlite_store)
+    outside = tmp_path.parent / "outside-secret.txt"
+    outside.write_text("secret")
+    for location in (str(outside), "../outside-secret.txt", "s3://bucket/key.mp4"):
+        await sqlite_store.add_recording(
+            interview_id, Recording(kind=RecordingKind.EGRESS, location=location)
+        )
+    await sqlite_store.add_recording(
+        interview_id,
+        Recording(kind=RecordingKind.EGRESS, location="https://cdn.example.com/rec.mp4"),
+    )
+    url = f"/api/interviews/{interview_id}/recording"
+    for index in (0, 1, 2):
+        r = await client.get(url, params={"index": index}, headers=recruiter_headers())
+        assert r.status_code == 404, (index, r.text)
+        assert "secret" not in r.text
+    remote = await client.get(url, params={"index": 3}, headers=recruiter_headers())
+    assert remote.status_code == 307
+    assert remote.headers["location"] == "https://cdn.example.com/rec.mp4"
+    none = await client.get(
+        f"/api/interviews/{await _interview(sqlite_store)}/recording", headers=recruiter_headers()
+    )
+    assert none.status_code == 404
+
+
+async def test_report_html_is_served_inert_when_present(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    interview_id = await _interview(sqlite_store)
+    url = f"/api/interviews/{interview_id}/report.html"
+    assert (await client.get(url, headers=recruiter_headers())).status_code == 404
+    folder = sqlite_store.files_dir(interview_id)
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html><body><h1>Report</h1></body></html>")
+    r = await client.get(url, params={"token": RECRUITER_TOKEN})
+    assert r.status_code == 200 and "<h1>Report</h1>" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "sandbox" in r.headers["content-security-policy"]
+    assert "script-src" not in r.headers["content-security-policy"]
+    detail = (
+        await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+    ).json()
+    assert detail["report_html_url"] == url
+
+
+async def test_delete_removes_record_and_files(
+    store: InterviewStore,
+) -> None:
+    interview_id = await _with_recordings(store)
+    folder = store.files_dir(interview_id)
+    async with client_for(store) as client:
+        r = await client.delete(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+        assert r.status_code == 204
+        again = await client.delete(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+        assert again.status_code == 404
+        gone = await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
+        assert gone.status_code == 404
+    assert await store.get(interview_id) is None
+    assert not folder.exists()

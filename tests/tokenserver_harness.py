@@ -1,0 +1,90 @@
+"""Running the real token server app under uvicorn on a free loopback port, and signing
+LiveKit webhooks the way the LiveKit server does (JWT over the body's SHA-256)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from google.protobuf.json_format import MessageToJson
+from livekit import api
+from starlette.types import ASGIApp
+
+from interview_store import InterviewStore
+from tokenserver import TokenServerSettings, create_app
+
+API_KEY = "APItest"
+API_SECRET = "test-secret-test-secret-test-secret-0123"
+RECRUITER_TOKEN = "recruiter-token-for-tests-0123456789"
+LIVEKIT_URL = "wss://livekit.example.test"
+
+
+def make_settings(storage_dir: Path, **overrides: Any) -> TokenServerSettings:
+    values: dict[str, Any] = {
+        "storage_dir": storage_dir,
+        "livekit_url": LIVEKIT_URL,
+        "livekit_api_key": API_KEY,
+        "livekit_api_secret": API_SECRET,
+        "recruiter_token": RECRUITER_TOKEN,
+        "web_dist_dir": storage_dir / "no-web-dist",
+        "rate_limit_per_minute": 1000,
+    }
+    values.update(overrides)
+    return TokenServerSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def serve(app: ASGIApp) -> AsyncIterator[str]:
+    """Real uvicorn (HTTP/1.1 over TCP) on 127.0.0.1:<free port>, in this event loop."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("uvicorn exited before starting")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def client_for(store: InterviewStore, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(store.storage_dir, **overrides)
+    async with (
+        serve(create_app(settings, store)) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
+    ):
+        yield client
+
+
+def recruiter_headers(token: str = RECRUITER_TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_webhook(
+    event: api.WebhookEvent, *, key: str = API_KEY, secret: str = API_SECRET
+) -> tuple[str, dict[str, str]]:
+    body = MessageToJson(event)
+    return body, webhook_headers(body, key=key, secret=secret)
+
+
+def webhook_headers(body: str, *, key: str = API_KEY, secret: str = API_SECRET) -> dict[str, str]:
+    """What LiveKit sends: a JWT signed with the API secret whose `sha256` claim is the
+    base64 SHA-256 of the exact body."""
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    jwt = api.AccessToken(key, secret).with_sha256(digest).to_jwt()
+    return {"Authorization": jwt, "Content-Type": "application/webhook+json"}

@@ -1,0 +1,65 @@
+"""`create_app(settings, store)`: the whole HTTP surface, built from parts with one job each.
+
+The caller owns the store (migrates it before, closes it after), which is what lets tests and
+the benchmark run the real app under uvicorn against any database they like.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+
+from interview_store import InterviewStore
+
+from . import routes_candidate, routes_feedback, routes_health, routes_recruiter, routes_webhook
+from .auth import RecruiterAuth
+from .context import AppContext
+from .cv_parsing import CVLimits, CVParser
+from .errors import ApiError, handle_api_error, handle_http_exception
+from .log import install_request_ids
+from .middleware import RequestContextMiddleware
+from .ratelimit import RateLimiter
+from .settings import TokenServerSettings
+from .static import SPAStaticFiles
+from .tokens import TokenMinter, TokenOptions
+
+
+def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlette:
+    install_request_ids()
+    ctx = AppContext(
+        settings=settings,
+        store=store,
+        minter=TokenMinter(TokenOptions.from_settings(settings)),
+        cv_parser=CVParser(
+            limits=CVLimits(max_bytes=settings.max_cv_bytes, max_pages=settings.max_cv_pages),
+            timeout_s=settings.cv_parse_timeout_seconds,
+            max_parallel=settings.max_parallel_cv_parses,
+        ),
+        create_limiter=RateLimiter(per_minute=settings.rate_limit_per_minute),
+        recruiter_auth=RecruiterAuth(token=settings.recruiter_token.get_secret_value()),
+    )
+    api_routes = [
+        *routes_candidate.routes(ctx),
+        *routes_feedback.routes(ctx),
+        *routes_recruiter.routes(ctx),
+        *routes_webhook.routes(ctx),
+    ]
+    routes: list[BaseRoute] = [*routes_health.routes(ctx), Mount("/api", routes=api_routes)]
+    if settings.web_dist_dir.is_dir():
+        routes.append(Mount("/", app=SPAStaticFiles(directory=settings.web_dist_dir)))
+    limit = settings.request_body_limit
+    too_large = (
+        f"The request is larger than {limit / 1_048_576:.1f} MB; a CV may be at most "
+        f"{settings.max_cv_bytes / 1_048_576:.0f} MB."
+    )
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestContextMiddleware, max_body_bytes=limit, too_large_message=too_large)
+        ],
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
+    )
+    app.state.ctx = ctx
+    return app

@@ -1,0 +1,27 @@
+"""What request handlers share: built once by `create_app`, passed to each routes module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from interview_store import InterviewStore
+
+from .auth import RecruiterAuth
+from .cv_parsing import CVParser
+from .ratelimit import RateLimiter
+from .settings import TokenServerSettings
+from .tokens import TokenMinter
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: TokenServerSettings
+    store: InterviewStore
+    minter: TokenMinter
+    cv_parser: CVParser
+    create_limiter: RateLimiter
+    recruiter_auth: RecruiterAuth
+
+    def link(self, path: str) -> str:
+        """Absolute when PUBLIC_BASE_URL is set (e-mails, other origins), else root-relative."""
+        return f"{self.settings.public_base_url or ''}{path}"

@@ -1,0 +1,86 @@
+"""`GET /api/interviews/{id}/feedback`: the candidate's own feedback, nothing else.
+
+The candidate has no account; the LiveKit participant token they were given for this
+interview is their proof. It is checked for signature, issuer, room and identity, but may be
+up to `FEEDBACK_TOKEN_GRACE` past its expiry: the token lives 15 minutes, while the interview
+and its evaluation take longer. Only the candidate-facing parts of the report are returned
+(strengths, improvements, learning plan) — never scores, recommendation or notes meant for
+recruiters.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from livekit import api
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from interview_store import InterviewStatus
+
+from .context import AppContext
+from .errors import ApiError
+
+FEEDBACK_TOKEN_GRACE = timedelta(days=7)
+CANDIDATE_KEYS = ("strengths", "improvements", "learning_plan")
+"""Report fields a candidate may see. The evals report groups them under `candidate_feedback`;
+a report without that group falls back to its top-level fields of the same names."""
+_CANDIDATE_SECTION = "candidate_feedback"
+_PASSED_STATUSES = ("insufficient_signal", "evaluation_failed")
+"""Report outcomes the candidate page explains instead of showing empty lists."""
+_HEADERS = {"Cache-Control": "private, no-store"}
+
+
+def routes(ctx: AppContext) -> list[BaseRoute]:
+    verifier = api.TokenVerifier(
+        ctx.settings.livekit_api_key,
+        ctx.settings.livekit_api_secret.get_secret_value(),
+        leeway=FEEDBACK_TOKEN_GRACE,
+    )
+
+    async def get_feedback(request: Request) -> Response:
+        presented = _bearer(request)
+        if presented is None:
+            raise ApiError(
+                401,
+                "Send the interview's participant token as 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": 'Bearer realm="candidate"'},
+            )
+        try:
+            claims = verifier.verify(presented)
+        except Exception:  # PyJWT's errors (bad signature, expired, wrong issuer) or ValueError
+            raise ApiError(403, "This feedback link is not valid any more.") from None
+        record = await ctx.store.get(str(request.path_params["interview_id"]))
+        # same answer for "no such interview" and "not yours": ids are not secrets to probe
+        if (
+            record is None
+            or claims.identity != record.candidate_identity
+            or claims.video is None
+            or claims.video.room != record.room
+        ):
+            raise ApiError(403, "This token does not belong to this interview.")
+        feedback = None
+        if record.status == InterviewStatus.EVALUATED and record.report is not None:
+            feedback = candidate_feedback(record.report)
+        return JSONResponse({"status": record.status.value, "feedback": feedback}, headers=_HEADERS)
+
+    return [Route("/interviews/{interview_id:uuid}/feedback", get_feedback, methods=["GET"])]
+
+
+def candidate_feedback(report: dict[str, Any]) -> dict[str, Any]:
+    """The subset of a report that is written for the candidate."""
+    section = report.get(_CANDIDATE_SECTION)
+    source = section if isinstance(section, dict) else report
+    out = {k: source[k] for k in CANDIDATE_KEYS if k in source}
+    if report.get("status") in _PASSED_STATUSES:
+        out["status"] = report["status"]
+    return out
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

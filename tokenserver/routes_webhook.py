@@ -1,0 +1,132 @@
+"""`POST /api/livekit/webhook`: what LiveKit tells us about rooms and egress.
+
+Verified with livekit-api's `WebhookReceiver` (a JWT signed with our API secret carrying the
+body's SHA-256): unsigned or tampered deliveries get 401. LiveKit retries deliveries, so
+every effect is idempotent: an egress is stored once per egress id, and `room_finished` only
+moves an interview that is still created or live.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from google.protobuf.json_format import ParseError
+from livekit import api
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from interview_store import (
+    EventKind,
+    InterviewEvent,
+    InterviewNotFound,
+    InterviewStatus,
+    InvalidTransition,
+    Recording,
+    RecordingKind,
+)
+
+from .context import AppContext
+from .errors import ApiError
+
+logger = logging.getLogger("tokenserver.webhook")
+
+_FAILED_EGRESS = {
+    api.EgressStatus.EGRESS_FAILED,
+    api.EgressStatus.EGRESS_ABORTED,
+}
+
+
+def routes(ctx: AppContext) -> list[BaseRoute]:
+    receiver = api.WebhookReceiver(
+        api.TokenVerifier(
+            ctx.settings.livekit_api_key, ctx.settings.livekit_api_secret.get_secret_value()
+        )
+    )
+
+    async def webhook(request: Request) -> Response:
+        auth = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not auth:
+            raise ApiError(401, "Missing webhook signature (Authorization header).")
+        raw = await request.body()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "The webhook body is not UTF-8 JSON.") from None
+        try:
+            event = receiver.receive(body, auth)
+        except ParseError:
+            raise ApiError(400, "The webhook body is not a LiveKit event.") from None
+        except Exception:  # jwt errors, "hash mismatch", missing sha256
+            logger.warning("webhook signature rejected")
+            raise ApiError(401, "Invalid webhook signature.") from None
+        outcome = await _handle(ctx, event)
+        logger.info(
+            "webhook",
+            extra={"event": event.event, "event_id": event.id, "outcome": outcome},
+        )
+        return JSONResponse({"ok": True, "outcome": outcome})
+
+    return [Route("/livekit/webhook", webhook, methods=["POST"])]
+
+
+async def _handle(ctx: AppContext, event: api.WebhookEvent) -> str:
+    if event.event == "egress_ended":
+        return await _egress_ended(ctx, event.egress_info)
+    if event.event == "room_finished":
+        return await _room_finished(ctx, event.room.name)
+    return "ignored"
+
+
+async def _egress_ended(ctx: AppContext, info: api.EgressInfo) -> str:
+    record = await ctx.store.get_by_room(info.room_name)
+    if record is None:
+        return "unknown_room"
+    if any(r.egress_id == info.egress_id for r in record.recordings):
+        return "duplicate"
+    files = list(info.file_results) or ([info.file] if info.HasField("file") else [])
+    if info.status in _FAILED_EGRESS or not files:
+        recording = Recording(
+            kind=RecordingKind.EGRESS,
+            status="failed",
+            egress_id=info.egress_id,
+            error=info.error or f"{api.EgressStatus.Name(info.status)} without a file",
+        )
+    else:
+        # EGRESS_LIMIT_REACHED still leaves a usable (truncated) file: keep it, note why
+        file = files[0]
+        recording = Recording(
+            kind=RecordingKind.EGRESS,
+            status="complete",
+            egress_id=info.egress_id,
+            location=file.location or file.filename,
+            duration_s=file.duration / 1e9 if file.duration else None,
+            error=info.error or None,
+        )
+    try:
+        await ctx.store.add_recording(record.id, recording)
+    except InterviewNotFound:
+        return "unknown_room"  # deleted meanwhile
+    return f"recording_{recording.status}"
+
+
+async def _room_finished(ctx: AppContext, room_name: str) -> str:
+    record = await ctx.store.get_by_room(room_name)
+    if record is None:
+        return "unknown_room"
+    if record.status not in (InterviewStatus.CREATED, InterviewStatus.LIVE):
+        return "already_" + record.status.value
+    try:
+        await ctx.store.set_status(record.id, InterviewStatus.ENDED)
+    except (InvalidTransition, InterviewNotFound):
+        return "already_moved"  # the agent got there first
+    await ctx.store.append_event(
+        record.id,
+        InterviewEvent(
+            kind=EventKind.NOTE,
+            at=time.time(),
+            data={"note": "room_finished", "by": "livekit_webhook"},
+        ),
+    )
+    return "ended"

@@ -1,0 +1,96 @@
+"""Configuration of the token server, read from the environment and `.env`.
+
+Everything a deploy must decide (LiveKit credentials, the recruiter credential) is required,
+so a misconfigured server refuses to start with one line naming the variable instead of
+failing inside the first request.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+
+from interview_store import StoreSettings
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class RecordingMode(StrEnum):
+    AGENT = "agent"
+    """The agent starts a room-composite egress itself (after its own track is published)."""
+    AUTO_EGRESS = "auto_egress"
+    """The token's RoomConfiguration asks LiveKit to start a room composite on room creation."""
+    OFF = "off"
+
+
+class TokenServerSettings(StoreSettings):
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+    livekit_url: str
+    """Handed to the browser as `server_url`; the token server itself never connects to it."""
+    livekit_api_key: str = Field(min_length=1)
+    livekit_api_secret: SecretStr
+
+    agent_name: str = Field(default="interviewer", min_length=1)
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    room_empty_timeout_seconds: int = Field(default=300, ge=0)
+    room_departure_timeout_seconds: int = Field(default=20, ge=0)
+
+    recruiter_token: SecretStr
+    """Bearer credential of the recruiter API. At least 16 characters: it guards CVs."""
+
+    public_base_url: str | None = None
+    """Prefix for links in API answers (e.g. https://interviews.example.com); relative if unset."""
+
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    """POST /api/interviews per client address and minute (a token bucket allowing bursts)."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies trusted for X-Forwarded-For (uvicorn); the rate limit keys on the client address."""
+
+    max_cv_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_cv_pages: int = Field(default=20, ge=1)
+    cv_parse_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_parallel_cv_parses: int = Field(default=2, ge=1)
+    max_request_bytes: int | None = None
+    """Whole request body limit; defaults to MAX_CV_BYTES + 256 KiB for the other form fields."""
+
+    recording_mode: RecordingMode = RecordingMode.AGENT
+    egress_output_dir: str = "/out"
+    """Where the egress service sees STORAGE_DIR (auto_egress with local files)."""
+    egress_layout: str = "speaker"
+    """Room-composite layout (same names as the agent's recording settings: one `.env`)."""
+    egress_s3_bucket: str | None = None
+    egress_s3_region: str = ""
+    egress_s3_endpoint: str = ""
+    egress_s3_access_key: str = ""
+    egress_s3_secret: SecretStr = SecretStr("")
+    egress_s3_force_path_style: bool = True
+
+    web_dist_dir: Path = _REPO_ROOT / "web" / "dist"
+    log_level: str = "INFO"
+
+    @field_validator("livekit_url")
+    @classmethod
+    def _livekit_url_scheme(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://", "http://", "https://")):
+            raise ValueError("must start with wss://, ws://, https:// or http://")
+        return value
+
+    @field_validator("recruiter_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (it guards CVs and recordings)")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
+
+    @property
+    def request_body_limit(self) -> int:
+        return self.max_request_bytes or self.max_cv_bytes + 256 * 1024
