@@ -17,8 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .. import metrics
-
 logger = logging.getLogger("agent.vision")
 
 T = TypeVar("T")
@@ -83,7 +81,6 @@ class AnalysisQueue(Generic[T, R]):
             self._stats.dropped += 1
             if self._on_drop is not None:
                 self._on_drop(1)  # e.g. a Prometheus counter, labelled by `name`
-            metrics.record_analysis_drop(self._name)  # Prometheus (agent/metrics.py)
         self._items.append(item)
         self._stats.max_depth = max(self._stats.max_depth, len(self._items))
         self._idle.clear()

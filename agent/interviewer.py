@@ -1,0 +1,168 @@
+"""The interviewer: ONE Agent with every tool registered from the start.
+
+Gemini Live declares tools at connection setup (`mutable_tools=False`): a different tool set,
+or a handoff to another Agent, reconnects the Live session. So phases are not agents; the same
+agent changes its instructions (`update_instructions`, sent mid-session without reconnecting)
+and the `PhaseMachine` decides what is allowed. Tools refuse with `ToolError`, whose text the
+model reads and corrects itself from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable
+from typing import Literal
+
+from livekit.agents import Agent, ModelSettings, RunContext, ToolError, function_tool
+from livekit.agents.voice.events import AgentStateChangedEvent
+from livekit.agents.voice.io import TimedString
+
+from interview_store import EventKind
+
+from .context import Followup, InterviewContext
+from .hygiene import scrub_stream
+from .instructions import build_instructions
+from .phases import PhaseError
+
+logger = logging.getLogger("agent.interviewer")
+
+FollowupReason = Literal[
+    "vague_answer", "interesting_depth", "potential_red_flag", "claimed_expertise"
+]
+
+GOODBYE_START_TIMEOUT_S = 10.0
+GOODBYE_MAX_S = 30.0
+
+OPENING = (
+    "Start the interview now: greet the candidate, introduce yourself as their interviewer "
+    "and ask them to introduce themselves briefly."
+)
+
+
+class Interviewer(Agent):
+    def __init__(self, ictx: InterviewContext, *, greet: bool = True) -> None:
+        super().__init__(instructions=build_instructions(ictx.plan, ictx.phases))
+        self._ictx = ictx
+        self._greet = greet
+        self._closing: asyncio.Task[None] | None = None
+
+    @property
+    def interview(self) -> InterviewContext:
+        return self._ictx
+
+    async def on_enter(self) -> None:
+        if self._greet:
+            self.session.generate_reply(instructions=OPENING)
+
+    async def apply_phase(self) -> None:
+        """Re-send the instructions for the machine's current phase (no reconnect)."""
+        await self.update_instructions(build_instructions(self._ictx.plan, self._ictx.phases))
+
+    def transcription_node(
+        self, text: AsyncIterable[str | TimedString], model_settings: ModelSettings
+    ) -> AsyncIterable[str]:
+        # tools are silent: strip any narrated call from captions and the chat history
+        return scrub_stream(text)
+
+    # --- tools ------------------------------------------------------------------------------
+
+    @function_tool
+    async def transition_section(
+        self, ctx: RunContext[InterviewContext], to_section: str, reason: str
+    ) -> str:
+        """Move the interview to its next phase. Phases go in order: intro, technical, coding,
+        behavioural, candidate_questions, wrap_up (this interview may skip some). Call it when
+        the current phase's goal is met or its time is up.
+
+        Args:
+            to_section: the phase to move to, e.g. "technical" or "wrap_up"
+            reason: one short sentence on why now
+        """
+        ictx = ctx.userdata
+        try:
+            change = ictx.phases.transition(to_section, reason=reason)
+        except PhaseError as e:
+            raise ToolError(str(e)) from None
+        await self.apply_phase()
+        return (
+            f"Now in '{change.to_phase.value}'. Follow the CURRENT PHASE instructions; "
+            "continue speaking naturally without mentioning this step."
+        )
+
+    @function_tool
+    async def flag_followup(
+        self, ctx: RunContext[InterviewContext], topic: str, reason: FollowupReason
+    ) -> str:
+        """Note a topic for the written report: a vague answer, interesting depth, a potential
+        red flag, or claimed expertise worth probing. Silent; the candidate is not told.
+
+        Args:
+            topic: the topic, in a few words
+            reason: why it is flagged
+        """
+        ictx = ctx.userdata
+        ictx.followups.append(
+            Followup(topic=topic, reason=reason, phase=ictx.phases.current.value, at=ictx.now())
+        )
+        return "Noted. Continue the interview (probe it now if useful)."
+
+    @function_tool
+    async def explain_concept(self, ctx: RunContext[InterviewContext], concept: str) -> str:
+        """Tutor mode, when the candidate is stuck on a concept: the explanation is counted in
+        the report as a hint.
+
+        Args:
+            concept: the concept to explain, in a few words
+        """
+        ictx = ctx.userdata
+        ictx.hints_given += 1
+        ictx.log.event(EventKind.HINT, {"concept": concept, "count": ictx.hints_given})
+        return (
+            f"Explain '{concept}' in at most two simple sentences, ask one simpler follow-up "
+            "question, then return to interviewing."
+        )
+
+    @function_tool
+    async def candidate_needs_time(self, ctx: RunContext[InterviewContext]) -> str:
+        """The candidate asked for time to think: you will stay silent much longer."""
+        ctx.userdata.needs_time = True
+        return "Say only a short 'take your time', then stay silent until the candidate speaks."
+
+    @function_tool
+    async def end_interview(self, ctx: RunContext[InterviewContext]) -> str:
+        """End the interview. Only valid in wrap_up, after your closing words."""
+        ictx = ctx.userdata
+        try:
+            ictx.phases.end()
+        except PhaseError as e:
+            raise ToolError(str(e)) from None
+        ictx.ended_by = "end_interview"
+        self._closing = asyncio.create_task(self._close_after_goodbye(), name="close-after-bye")
+        return "The interview is over. Say a brief, warm goodbye (one sentence)."
+
+    async def _close_after_goodbye(self) -> None:
+        """Close the session once the goodbye this tool asked for has been spoken. The reply
+        to a tool comes after the tool returns (with Gemini, from the server), so closing
+        inside the tool would cut it; a silent model still gets closed after a timeout."""
+        session = self.session
+        spoke, done = asyncio.Event(), asyncio.Event()
+
+        def on_state(ev: AgentStateChangedEvent) -> None:
+            if ev.new_state == "speaking":
+                spoke.set()
+            elif spoke.is_set() and ev.new_state in ("listening", "idle"):
+                done.set()
+
+        session.on("agent_state_changed", on_state)
+        try:
+            await asyncio.wait_for(spoke.wait(), GOODBYE_START_TIMEOUT_S)
+            await asyncio.wait_for(done.wait(), GOODBYE_MAX_S)
+        except TimeoutError:
+            logger.warning(
+                "no goodbye spoken in time; closing",
+                extra={"interview_id": self._ictx.interview_id},
+            )
+        finally:
+            session.off("agent_state_changed", on_state)
+        session.shutdown(drain=True)

@@ -1,0 +1,121 @@
+"""The one place an interview's AgentSession and its models are built.
+
+`build_session` is what the worker calls and what helpers hook into: pass `video_sampler`
+(the vision helper) or extra `session_options` here instead of building another session.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+from google.genai import types
+from livekit.agents import AgentSession, llm, vad
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.plugins import google, silero
+
+from .context import InterviewContext
+from .settings import AgentSettings
+
+logger = logging.getLogger("agent.session")
+
+RECONNECT_PROMPT = (
+    "The connection was briefly interrupted. If the candidate's last answer is complete, "
+    "respond to it; otherwise ask them to continue. Do not repeat your previous turn."
+)
+
+
+def load_vad(settings: AgentSettings) -> vad.VAD:
+    """Silero VAD tuned for interviews: ~0.4 s of silence ends a speech segment, activation
+    0.5, and a buffer long enough for answers well over 30 s. Blocking; call in prewarm."""
+    return silero.VAD.load(
+        min_speech_duration=settings.vad_min_speech_s,
+        min_silence_duration=settings.vad_min_silence_s,
+        activation_threshold=settings.vad_activation_threshold,
+        max_buffered_speech=settings.vad_max_buffered_speech_s,
+    )
+
+
+def build_realtime_model(
+    settings: AgentSettings,
+    *,
+    instructions: NotGivenOr[str] = NOT_GIVEN,
+    ssl_context: ssl.SSLContext | None = None,
+) -> google.realtime.RealtimeModel:
+    """Gemini Live with transcription both ways, session resumption (reconnects continue the
+    same conversation) and sliding-window context compression (audio+video sessions end after
+    ~2 minutes without it)."""
+    http_options: NotGivenOr[types.HttpOptions] = NOT_GIVEN
+    if settings.gemini_base_url or ssl_context is not None or settings.gemini_ca_file:
+        if ssl_context is None and settings.gemini_ca_file:
+            ssl_context = ssl.create_default_context(cafile=str(settings.gemini_ca_file))
+        http_options = types.HttpOptions(
+            base_url=settings.gemini_base_url,
+            async_client_args={"ssl": ssl_context} if ssl_context is not None else None,
+        )
+    return google.realtime.RealtimeModel(
+        api_key=settings.google_api_key.get_secret_value(),
+        model=settings.gemini_live_model,
+        voice=settings.gemini_voice,
+        temperature=settings.gemini_temperature,
+        instructions=instructions,
+        input_audio_transcription=types.AudioTranscriptionConfig(),
+        output_audio_transcription=types.AudioTranscriptionConfig(),
+        session_resumption=types.SessionResumptionConfig(),
+        context_window_compression=types.ContextWindowCompressionConfig(
+            sliding_window=types.SlidingWindow()
+        ),
+        realtime_input_config=types.RealtimeInputConfig(
+            automatic_activity_detection=types.AutomaticActivityDetection(
+                silence_duration_ms=settings.gemini_silence_ms
+            )
+        ),
+        http_options=http_options,
+    )
+
+
+def build_session(
+    ictx: InterviewContext,
+    *,
+    llm_model: llm.LLM | llm.RealtimeModel,
+    vad_model: vad.VAD | None,
+    video_sampler: NotGivenOr[Any] = NOT_GIVEN,
+    **session_options: Any,
+) -> AgentSession[InterviewContext]:
+    """The interview's AgentSession. With a realtime model Gemini detects turns (barge-in is
+    on: its `interrupted` stops our playout); the local VAD drives user state (silence
+    patience, latency). `user_away_timeout` is off: the pacer owns silence handling because
+    its patience depends on the phase."""
+    realtime = isinstance(llm_model, llm.RealtimeModel)
+    options: dict[str, Any] = {
+        "turn_handling": {"turn_detection": "realtime_llm" if realtime else None},
+        "user_away_timeout": None,
+    }
+    if not realtime and vad_model is not None:
+        options["turn_handling"] = {"turn_detection": "vad"}
+    options.update(session_options)
+    return AgentSession[InterviewContext](
+        llm=llm_model,
+        vad=vad_model,
+        userdata=ictx,
+        video_sampler=video_sampler,
+        **options,
+    )
+
+
+def force_reconnect(session: AgentSession[Any], *, voice: str) -> bool:
+    """Make the Gemini plugin drop a stalled Live connection and reconnect with its session
+    resumption handle. The plugin has no public "reconnect": changing a connection option
+    (the voice) is its documented restart path, so we change it and immediately restore it;
+    the new connection is built with the restored value. Returns False for other models."""
+    try:
+        rt = session.current_agent.realtime_llm_session
+    except RuntimeError:
+        return False
+    if not isinstance(rt.realtime_model, google.realtime.RealtimeModel):
+        return False
+    restart: Any = rt.update_options  # the Gemini session's, which takes `voice`
+    restart(voice=voice + "-reconnect")
+    restart(voice=voice)
+    return True

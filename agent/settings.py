@@ -1,0 +1,97 @@
+"""Configuration of the agent worker, read from the environment and `.env`.
+
+The LiveKit credentials and the Gemini API key are required: a worker that cannot reach either
+would register, accept a candidate and then fail mid-interview, so it refuses to start instead.
+Everything else has interview-tuned defaults (see the README's configuration table).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+
+from interview_store import StoreSettings
+
+DEFAULT_PHASE_WEIGHTS: dict[str, float] = {
+    "intro": 1.0,
+    "technical": 4.0,
+    "coding": 4.0,
+    "behavioural": 3.0,
+    "candidate_questions": 1.5,
+    "wrap_up": 0.5,
+}
+"""Relative share of the planned duration per phase; phases an interview skips are dropped and
+the rest rescaled, so a 30-minute behavioural interview still fills 30 minutes."""
+
+
+class AgentSettings(StoreSettings):
+    # --- LiveKit ------------------------------------------------------------------------
+    livekit_url: str = Field(min_length=1)
+    livekit_api_key: str = Field(min_length=1)
+    livekit_api_secret: SecretStr
+
+    agent_name: str = Field(default="interviewer", min_length=1)
+    """Explicit dispatch name: the token server puts it in the room configuration."""
+
+    load_threshold: float = Field(default=0.7, gt=0, le=1)
+    """Stop accepting jobs above this load: the larger of CPU use and running interviews as a
+    share of the per-worker maximum (`agent/capacity.py`)."""
+    num_idle_processes: int = Field(default=2, ge=0)
+    """Pre-started job processes (each already holding Silero VAD) for fast joins."""
+    drain_timeout: int = Field(default=3600, ge=0)
+    """Seconds SIGTERM waits for running interviews to finish before the worker exits."""
+    max_interviews_per_worker: int = Field(default=0, ge=0)
+    """Interviews this worker runs at once; 0 = derived from the host's cores and memory and
+    the measured per-interview cost (`agent/capacity.py`)."""
+    agent_http_port: int = Field(default=8081, ge=0, le=65535)
+    """livekit-agents' health server: `/` (200 OK / 503) and `/worker` (JSON, load, jobs)."""
+    metrics_port: int | None = Field(default=9100, ge=0, le=65535)
+    """Prometheus `/metrics` of the worker (all job processes merged); unset = off."""
+
+    # --- Gemini Live ----------------------------------------------------------------------
+    google_api_key: SecretStr = Field(min_length=1)
+    gemini_live_model: str = "gemini-2.5-flash-native-audio-preview-12-2025"
+    gemini_voice: str = "Puck"
+    gemini_temperature: float = Field(default=0.7, ge=0, le=2)
+    gemini_base_url: str | None = None
+    """Alternative endpoint (an emulator or proxy); unset means Google's."""
+    gemini_ca_file: Path | None = None
+    """PEM bundle to trust for GEMINI_BASE_URL (a private CA or an emulator's cert)."""
+    gemini_silence_ms: int = Field(default=800, ge=100, le=10_000)
+    """Gemini's server-side end-of-speech silence before it answers (its turn detector)."""
+
+    # --- turn-taking ----------------------------------------------------------------------
+    vad_min_silence_s: float = Field(default=0.4, gt=0)
+    vad_activation_threshold: float = Field(default=0.5, gt=0, lt=1)
+    vad_min_speech_s: float = Field(default=0.05, gt=0)
+    vad_max_buffered_speech_s: float = Field(default=60.0, ge=30)
+    """Long answers are normal in interviews: keep at least 30 s of speech buffered."""
+    silence_patience_s: float = Field(default=20.0, gt=0)
+    """Silence (both sides quiet) before a gentle check-in during conversation phases."""
+    coding_patience_s: float = Field(default=90.0, gt=0)
+    """Silence tolerated in the coding phase and after `candidate_needs_time`."""
+    reply_stall_timeout_s: float = Field(default=10.0, gt=0)
+    """No reply this long after the candidate finished: reconnect Gemini (with resumption)."""
+
+    # --- pacing ---------------------------------------------------------------------------
+    phase_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PHASE_WEIGHTS))
+    """JSON, e.g. PHASE_WEIGHTS='{"coding": 6}' (missing phases keep their default)."""
+    min_phase_s: float = Field(default=30.0, ge=0)
+    """A phase (other than intro and wrap_up) cannot be left before this many seconds."""
+    min_duration_fraction: float = Field(default=0.5, ge=0, le=1)
+    """end_interview is refused before this fraction of the planned duration has passed."""
+    nudge_repeat_s: float = Field(default=120.0, gt=0)
+    """How often an overrunning phase is nudged again."""
+    publish_interval_s: float = Field(default=5.0, gt=0)
+    """How often the remaining time is refreshed in the agent's participant attributes."""
+
+    @field_validator("phase_weights")
+    @classmethod
+    def _complete_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - set(DEFAULT_PHASE_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown phase(s) {sorted(unknown)}")
+        if any(w <= 0 for w in value.values()):
+            raise ValueError("weights must be positive")
+        return {**DEFAULT_PHASE_WEIGHTS, **value}

@@ -1,0 +1,254 @@
+"""Agent turn benchmark: `uv run python bench/agent_turn.py [--turns N] [--sessions 1,20]`.
+
+The Gemini Live emulator (tests/fake_gemini_live.py, TLS on loopback) answers instantly in this
+process; every interview runs in its own job process (as with livekit-agents' process pool),
+with Silero VAD, the real Gemini plugin, persistence to SQLite, the pacer, and a microphone
+streaming espeak-ng speech/silence in real time. Per turn:
+
+  request  = end of the candidate's speech (local VAD: user state -> listening), turn committed
+             with generate_reply -> the emulator has the turn-complete message
+  response = the emulator sent the first audio chunk -> the first frame reaches the AudioOutput
+  overhead = request + response (what the agent adds to the model's own latency)
+
+Prints (medians over runs):
+  overhead_p50_ms_1 / overhead_p95_ms_1    — one live session (goal p95 <= 15 ms)
+  overhead_p50_ms_20 / overhead_p95_ms_20  — 20 concurrent sessions on this machine
+  rss_mb_per_job        — resident memory of one job process with a live session (goal <= 300)
+  cpu_pct_per_session   — CPU of one job process while live, % of one core
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# --- the job process --------------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _job(args: argparse.Namespace) -> None:
+    from livekit.agents.testing import fake_job_context
+
+    from agent.context import AgentOptions
+    from agent.session import load_vad
+    from agent.settings import AgentSettings
+    from agent.worker import finalize, run_job
+    from interview_store import InterviewStore, database_url_for
+    from tests.agent_support import sample_plan
+    from tests.fake_audio_io import CapturingSpeaker, WavMicrophone
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-job-"))
+    settings = AgentSettings(
+        livekit_url="ws://127.0.0.1:1",
+        livekit_api_key="key",
+        livekit_api_secret="secret",
+        google_api_key="fake-key",
+        storage_dir=tmp,
+        gemini_base_url=args.url,
+        gemini_ca_file=Path(args.ca),
+    )
+    store = InterviewStore(database_url=database_url_for(None, tmp), storage_dir=tmp)
+    await store.migrate()
+    record = await store.create(sample_plan(planned_minutes=30))
+    mic, speaker = WavMicrophone(), CapturingSpeaker()
+
+    def io_setup(session: Any) -> None:
+        session.input.audio = mic
+        session.output.audio = speaker
+
+    options = AgentOptions(min_phase_s=0, reply_stall_timeout_s=3600, silence_patience_s=3600)
+    with fake_job_context(job_metadata=json.dumps({"interview_id": record.id})) as ctx:
+        run = await run_job(
+            ctx,
+            settings=settings,
+            store=store,
+            vad_model=load_vad(settings),
+            use_room=False,
+            io_setup=io_setup,
+            greet=False,
+            options=options,
+        )
+        assert run is not None
+        session = run.session
+        listening = asyncio.Event()
+        session.on(
+            "user_state_changed",
+            lambda ev: listening.set() if ev.new_state == "listening" else listening.clear(),
+        )
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        wall0 = time.perf_counter()
+        commits: list[tuple[str, float, float]] = []
+        for i in range(args.turns):
+            mic.say(Path(args.wav))
+            await mic.played.wait()
+            # end of speech = when the local VAD says so (user state -> listening)
+            while session.user_state == "speaking" or not listening.is_set():
+                listening.clear()
+                await listening.wait()
+            marker = f"turn-{args.job_id}-{i}"
+            frames_before = len(speaker.first_frame_at)
+            t_commit = time.perf_counter()
+            await session.generate_reply(user_input=marker).wait_for_playout()
+            first = (
+                speaker.first_frame_at[frames_before]
+                if len(speaker.first_frame_at) > frames_before
+                else float("nan")
+            )
+            commits.append((marker, t_commit, first))
+            await asyncio.sleep(0.3)
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter() - wall0
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        rss = _rss_mb()
+        mic.close()
+        await session.aclose()
+        await finalize(run)
+    print(
+        json.dumps({"commits": commits, "rss_mb": rss, "cpu_pct": 100 * cpu / wall}),
+        flush=True,
+    )
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+
+async def _run_sessions(
+    n: int, turns: int, url: str, ca: Path, wav: Path, emu: Any
+) -> dict[str, Any]:
+    procs = []
+    for j in range(n):
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--job",
+                "--job-id",
+                str(j),
+                "--url",
+                url,
+                "--ca",
+                str(ca),
+                "--wav",
+                str(wav),
+                "--turns",
+                str(turns),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+        )
+    for p in procs:
+        assert p.stdout is not None
+        while (line := await p.stdout.readline()) and line.strip() != b"ready":
+            if not line:
+                raise RuntimeError("job process died during start-up")
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(b"go\n")
+        await p.stdin.drain()
+    results = []
+    for p in procs:
+        assert p.stdout is not None
+        out = await p.stdout.read()
+        await p.wait()
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    by_marker = {t.user_text: t for t in emu.state.turns if t.user_text}
+    overheads: list[float] = []
+    for r in results:
+        for marker, t_commit, t_first in r["commits"]:
+            timing = by_marker.get(marker)
+            if timing is None or timing.first_audio_at is None or t_first != t_first:
+                continue
+            request = timing.triggered_at - t_commit
+            response = t_first - timing.first_audio_at
+            overheads.append((request + response) * 1000)
+            if os.environ.get("BENCH_DEBUG"):
+                print(f"request={request * 1000:.1f}ms response={response * 1000:.1f}ms")
+    return {
+        "overheads": overheads,
+        "rss": [r["rss_mb"] for r in results],
+        "cpu": [r["cpu_pct"] for r in results],
+    }
+
+
+async def _main(args: argparse.Namespace) -> None:
+    from tests.fake_audio_io import espeak_wav
+    from tests.fake_gemini_live import FakeGeminiLive, Reply
+    from tests.tls import LocalTLS
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-agent-"))
+    tls = LocalTLS(tmp / "tls")
+    wav = espeak_wav("I would use a hash map keyed by the user id.", tmp / "answer.wav")
+    counts = [int(x) for x in args.sessions.split(",")]
+    p50: dict[int, list[float]] = {n: [] for n in counts}
+    p95: dict[int, list[float]] = {n: [] for n in counts}
+    rss: list[float] = []
+    cpu: list[float] = []
+    for n in counts:
+        for _ in range(args.runs if n == 1 else max(1, args.runs - 1)):
+            emu = FakeGeminiLive(
+                ssl_context=tls.server_context(),
+                default_reply=Reply.say("Okay, tell me more about that.", audio_s=0.4),
+                speech_rms=1e12,  # no server-side turn detection: turns are committed explicitly
+            )
+            async with emu:
+                res = await _run_sessions(n, args.turns, emu.base_url, tls.ca_file, wav, emu)
+            p50[n].append(_pct(res["overheads"], 0.5))
+            p95[n].append(_pct(res["overheads"], 0.95))
+            rss.extend(res["rss"])
+            cpu.extend(res["cpu"])
+    for n in counts:
+        print(f"overhead_p50_ms_{n}: {statistics.median(p50[n]):.1f}")
+        print(f"overhead_p95_ms_{n}: {statistics.median(p95[n]):.1f}")
+    print(f"rss_mb_per_job: {statistics.median(rss):.0f}")
+    print(f"cpu_pct_per_session: {statistics.median(cpu):.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sessions", default="1,20")
+    parser.add_argument("--job", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--job-id", default="0", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ca", help=argparse.SUPPRESS)
+    parser.add_argument("--wav", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(_job(args) if args.job else _main(args))
+
+
+if __name__ == "__main__":
+    main()
