@@ -30,8 +30,10 @@ interviews = sa.Table(
     sa.Column("session_report", JsonType, nullable=True),
 )
 
+
 def _fk() -> sa.ForeignKey:
     return sa.ForeignKey("interviews.id", ondelete="CASCADE")
+
 
 transcript_items = sa.Table(
     "transcript_items",

@@ -156,16 +156,21 @@ async def test_service_stores_gemini_observations_and_hints(sqlite_store: Interv
             video_frame = rtc.VideoFrame(640, 480, rtc.VideoBufferType.RGBA, rgba.tobytes())
             assert vision.sampler(video_frame, fake_session)  # type: ignore[arg-type]
         await vision.flush()
+        # frames reach the reviewer after analysis, so under load the periodic review may
+        # send them in more than one batch: wait until all three have gone out
+        def sent_images() -> list[tuple[str, bytes]]:
+            return [image for r in api.requests for image in r.images()]
+
         for _ in range(200):
-            if api.requests and vision.reviewer and vision.reviewer.stats.ok:
+            if len(sent_images()) >= 3 and vision.reviewer and vision.reviewer.stats.ok:
                 break
             await asyncio.sleep(0.05)
         await vision.flush()
         await vision.aclose()
 
-    (req,) = api.requests
-    assert len(req.images()) == 3
-    width, height = Image.open(io.BytesIO(req.images()[0][1])).size
+    images = sent_images()
+    assert len(images) == 3
+    width, height = Image.open(io.BytesIO(images[0][1])).size
     assert max(width, height) == 200  # downscaled before upload
     stored = await sqlite_store.get(record.id)
     assert stored is not None
