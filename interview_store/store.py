@@ -36,6 +36,7 @@ from .models import (
 )
 
 _MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x1E7E_5707  # arbitrary, constant: one advisory lock for schema upgrades
 
 # status -> the statuses it may be entered from
 _ENTERED_FROM: dict[InterviewStatus, tuple[InterviewStatus, ...]] = {
@@ -113,6 +114,12 @@ class InterviewStore:
     async def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision (creates it on first use)."""
         async with self._engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # processes starting together (token server, evals worker, a rolling deploy)
+                # take turns: the second finds the schema already at head
+                await conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             await conn.run_sync(_upgrade_to_head)
 
     async def ping(self) -> None:

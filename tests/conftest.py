@@ -21,7 +21,7 @@ def postgres_admin_url() -> str | None:
     return url
 
 
-async def _create_pg_database(admin_url: str) -> tuple[str, str]:
+async def create_pg_database(admin_url: str) -> tuple[str, str]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(admin_url)
     try:
@@ -31,7 +31,7 @@ async def _create_pg_database(admin_url: str) -> tuple[str, str]:
     return admin_url.rsplit("/", 1)[0] + f"/{name}", name
 
 
-async def _drop_pg_database(admin_url: str, name: str) -> None:
+async def drop_pg_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -51,12 +51,12 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     admin = postgres_admin_url()
     if admin is None:
         pytest.skip("PostgreSQL not available locally (set TEST_POSTGRES_URL; CI always does)")
-    url, name = await _create_pg_database(admin)
+    url, name = await create_pg_database(admin)
     s = InterviewStore(database_url=database_url_for(url, tmp_path), storage_dir=tmp_path)
     await s.migrate()
     yield s
     await s.aclose()
-    await _drop_pg_database(admin, name)
+    await drop_pg_database(admin, name)
 
 
 @pytest.fixture

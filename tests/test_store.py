@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +20,10 @@ from interview_store import (
     Recording,
     RecordingKind,
     TranscriptItem,
+    database_url_for,
     schema,
 )
+from tests.conftest import create_pg_database, drop_pg_database, postgres_admin_url
 
 
 def _plan(role: str = "Backend engineer") -> InterviewPlan:
@@ -213,3 +217,22 @@ async def test_migrate_is_idempotent(store: InterviewStore) -> None:
     rec = await store.create(_plan())
     await store.migrate()
     assert await store.get(rec.id) is not None
+
+
+async def test_concurrent_migrations_take_turns(tmp_path: Path) -> None:
+    """Several processes migrating one fresh PostgreSQL database at once must all succeed."""
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL not available locally (set TEST_POSTGRES_URL; CI always does)")
+    url, name = await create_pg_database(admin)
+    stores = [
+        InterviewStore(database_url=database_url_for(url, tmp_path), storage_dir=tmp_path)
+        for _ in range(4)
+    ]
+    try:
+        await asyncio.gather(*(s.migrate() for s in stores))
+        assert await stores[0].get((await stores[1].create(_plan())).id) is not None
+    finally:
+        for s in stores:
+            await s.aclose()
+        await drop_pg_database(admin, name)
