@@ -156,6 +156,7 @@ async def test_service_stores_gemini_observations_and_hints(sqlite_store: Interv
             video_frame = rtc.VideoFrame(640, 480, rtc.VideoBufferType.RGBA, rgba.tobytes())
             assert vision.sampler(video_frame, fake_session)  # type: ignore[arg-type]
         await vision.flush()
+
         # frames reach the reviewer after analysis, so under load the periodic review may
         # send them in more than one batch: wait until all three have gone out
         def sent_images() -> list[tuple[str, bytes]]:
