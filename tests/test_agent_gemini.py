@@ -266,7 +266,7 @@ async def test_close_1011_mid_turn_resumes_with_handle(
         emulator.inject(Fault.CLOSE_1011_MID_TURN)
         emulator.push(Reply.say("Nice to meet you Ada. What do you work on these days?"))
         live.run.session.generate_reply(user_input="I'm Ada, a backend developer.")
-        await wait_for(lambda: emulator.state.connections >= 2)
+        await wait_for(lambda: len(emulator.state.setups) >= 2)
         assert emulator.state.resumed_with == ["handle-1"]
         # the conversation goes on over the resumed connection
         emulator.push(Reply.say("Tell me about your last project."))
@@ -298,7 +298,7 @@ async def test_go_away_reconnects_with_latest_handle(
         emulator.inject(Fault.GO_AWAY)
         emulator.push(Reply.say("Great. What is your favourite data structure?"))
         await _candidate_turn(live, "I'm Ada.")
-        await wait_for(lambda: emulator.state.connections >= 2)
+        await wait_for(lambda: len(emulator.state.setups) >= 2)
         assert emulator.state.resumed_with == ["handle-2"]
         emulator.push(Reply.say("Why that one?"))
         await _candidate_turn(live, "A hash map.")
@@ -330,7 +330,7 @@ async def test_stalled_reply_is_detected_and_the_session_resumes(
         emulator.inject(Fault.STALL)
         emulator.push(Reply.say("Thanks Ada. Which database do you use most?"))
         live.mic.say(speech["intro"])
-        await wait_for(lambda: emulator.state.connections >= 2, within=20)
+        await wait_for(lambda: len(emulator.state.setups) >= 2, within=20)
         assert emulator.state.resumed_with == ["handle-1"]
         await wait_for(lambda: emulator.state.replies_sent >= 2, within=10)
         await asyncio.sleep(0.5)

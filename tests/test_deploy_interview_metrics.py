@@ -120,7 +120,7 @@ async def test_metrics_after_a_simulated_interview(
         emulator.inject(Fault.GO_AWAY)
         emulator.push(Reply.say("Tell me about your last project."))
         live.run.session.generate_reply(user_input="Payments.")
-        await wait_for(lambda: emulator.state.connections >= 2, timeout_s=30)
+        await wait_for(lambda: len(emulator.state.setups) >= 2, timeout_s=30)
 
         # a 1011 close mid-turn: a recoverable error, then a reconnect
         await wait_for(lambda: live.run.session.agent_state == "listening", timeout_s=30)

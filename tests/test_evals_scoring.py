@@ -330,7 +330,9 @@ async def test_prompt_injection_in_transcript_cannot_change_the_report(
     clean = await _clean_report_keys(api, sqlite_store)
     assert set(report) == clean  # same shape as an ordinary report
     assert "possible_prompt_injection" in report["flags"]
-    assert report["scoring"]["attempts"][0]["outcome"] == "malformed"
+    # the two runs are concurrent: either may have drawn the free-text answer and retried
+    outcomes = sorted(a["outcome"] for a in report["scoring"]["attempts"])
+    assert outcomes == ["malformed", "ok", "ok"]
 
 
 async def _clean_report_keys(api: FakeGeminiApi, store: InterviewStore) -> set[str]:
