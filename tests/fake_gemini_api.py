@@ -13,10 +13,11 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.loopback_http import LoopbackHttpServer
 
 
 @dataclass
@@ -67,17 +68,15 @@ Responder = Callable[[CapturedRequest], Reply]
 
 
 @dataclass
-class FakeGeminiApi:
+class FakeGeminiApi(LoopbackHttpServer):
     replies: list[Reply] = field(default_factory=list)
     responder: Responder | None = None
     requests: list[CapturedRequest] = field(default_factory=list)
     api_keys: list[str | None] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    _port: int = 0
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def queue(self, *replies: Reply | str) -> None:
         self.replies.extend(r if isinstance(r, Reply) else Reply(text=r) for r in replies)
@@ -85,32 +84,8 @@ class FakeGeminiApi:
     def queue_json(self, *payloads: Any) -> None:
         self.queue(*(json.dumps(p) for p in payloads))
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/models/{model}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> FakeGeminiApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def _handle(self, request: web.Request) -> web.Response:
         model, _, method = request.match_info["model"].partition(":")

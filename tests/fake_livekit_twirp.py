@@ -16,13 +16,14 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 from google.protobuf.json_format import MessageToJson, Parse
 from google.protobuf.message import Message
 from livekit import api
+
+from tests.loopback_http import LoopbackHttpServer
 
 
 @dataclass
@@ -55,19 +56,17 @@ _METHODS: dict[tuple[str, str], tuple[type[Message], bool]] = {
 
 
 @dataclass
-class FakeLiveKitTwirp:
+class FakeLiveKitTwirp(LoopbackHttpServer):
     api_key: str = "APIfake"
     api_secret: str = "fake-secret-fake-secret-fake-secret-00"
     calls: list[TwirpCall] = field(default_factory=list)
     errors: list[ScriptedError] = field(default_factory=list)
     egresses: dict[str, api.EgressInfo] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
-    _port: int = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def fail_next(self, method: str, status: int, code: str, msg: str = "emulated error") -> None:
         self.errors.append(ScriptedError(method, status, code, msg))
@@ -75,32 +74,8 @@ class FakeLiveKitTwirp:
     def calls_to(self, method: str) -> list[TwirpCall]:
         return [c for c in self.calls if c.method == method]
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/twirp/livekit.{service}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-
-    async def aclose(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> FakeLiveKitTwirp:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # --- egress lifecycle, driven by tests ---------------------------------------------
 
