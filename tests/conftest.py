@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh interview store on SQLite and (when available) PostgreSQL."""
+"""Shared fixtures: a fresh interview store on SQLite and (when available) PostgreSQL, and the
+live interviewer's test doubles."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from livekit.agents import vad
 
+from agent.session import load_vad
+from agent.settings import AgentSettings
 from interview_store import InterviewStore, database_url_for
+from tests.fake_gemini_live import FakeGeminiLive
+from tests.tls import LocalTLS
 
 
 def postgres_admin_url() -> str | None:
@@ -66,3 +72,28 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[InterviewStore]:
     await s.migrate()
     yield s
     await s.aclose()
+
+
+# --- the live interviewer's test doubles (Gemini Live emulator over TLS, Silero VAD) ----------
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> LocalTLS:
+    """A certificate authority and localhost certificate made at test time (trustme)."""
+    return LocalTLS(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def silero() -> vad.VAD:
+    """Silero VAD loaded once, as the worker's prewarm does once per process."""
+    return load_vad(
+        AgentSettings(
+            livekit_url="ws://x", livekit_api_key="k", livekit_api_secret="s", google_api_key="g"
+        )
+    )
+
+
+@pytest.fixture
+async def emulator(tls: LocalTLS) -> AsyncIterator[FakeGeminiLive]:
+    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
+        yield emu

@@ -19,7 +19,6 @@ from livekit.agents import vad
 from livekit.agents.testing import fake_job_context
 
 from agent.context import AgentOptions
-from agent.session import load_vad
 from agent.settings import AgentSettings
 from agent.worker import InterviewRun, on_session_end, run_job
 from interview_store import EventKind, InterviewRecord, InterviewStatus, InterviewStore
@@ -32,20 +31,6 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> LocalTLS:
-    return LocalTLS(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def silero() -> vad.VAD:
-    return load_vad(
-        AgentSettings(
-            livekit_url="ws://x", livekit_api_key="k", livekit_api_secret="s", google_api_key="g"
-        )
-    )
-
-
-@pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("speech")
     lines = {
@@ -54,12 +39,6 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "bye": "Thank you, goodbye.",
     }
     return {k: espeak_wav(v, d / f"{k}.wav") for k, v in lines.items()}
-
-
-@pytest.fixture
-async def emulator(tls: LocalTLS) -> AsyncIterator[FakeGeminiLive]:
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
-        yield emu
 
 
 @dataclass

@@ -20,8 +20,6 @@ from livekit.agents import vad
 from livekit.agents.telemetry.http_server import HttpServer as MetricsServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.session import load_vad
-from agent.settings import AgentSettings
 from interview_store import InterviewStore
 from tests.fake_audio_io import espeak_wav
 from tests.fake_gemini_live import FakeGeminiLive, Fault, Reply
@@ -29,26 +27,6 @@ from tests.test_agent_gemini import live_interview
 from tests.tls import LocalTLS
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> LocalTLS:
-    return LocalTLS(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def silero() -> vad.VAD:
-    return load_vad(
-        AgentSettings(
-            livekit_url="ws://x", livekit_api_key="k", livekit_api_secret="s", google_api_key="g"
-        )
-    )
-
-
-@pytest.fixture
-async def emulator(tls: LocalTLS) -> AsyncIterator[FakeGeminiLive]:
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
-        yield emu
 
 
 @pytest.fixture

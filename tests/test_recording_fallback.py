@@ -9,7 +9,6 @@ RecorderIO writes `session_directory/audio.ogg`; `on_session_end` copies it into
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
@@ -20,7 +19,6 @@ from livekit.agents.testing import fake_job_context
 
 from agent.context import AgentOptions
 from agent.recording import AGENT_AUDIO_NAME, RecordingSettings, save_agent_audio
-from agent.session import load_vad
 from agent.settings import AgentSettings
 from agent.worker import on_session_end, run_job
 from interview_store import InterviewPlan, InterviewStore, RecordingKind
@@ -102,29 +100,14 @@ async def test_missing_session_audio_is_recorded_as_failed(sqlite_store: Intervi
     assert not (sqlite_store.files_dir(record.id) / AGENT_AUDIO_NAME).exists()
 
 
-@pytest.fixture
-async def emulator(tmp_path: Path) -> AsyncIterator[tuple[FakeGeminiLive, LocalTLS]]:
-    tls = LocalTLS(tmp_path / "tls")
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
-        yield emu, tls
-
-
-@pytest.fixture(scope="module")
-def silero() -> vad.VAD:
-    return load_vad(
-        AgentSettings(
-            livekit_url="ws://x", livekit_api_key="k", livekit_api_secret="s", google_api_key="g"
-        )
-    )
-
-
 async def test_worker_copies_the_session_recording_in_on_session_end(
     sqlite_store: InterviewStore,
     tmp_path: Path,
-    emulator: tuple[FakeGeminiLive, LocalTLS],
+    emulator: FakeGeminiLive,
+    tls: LocalTLS,
     silero: vad.VAD,
 ) -> None:
-    emu, tls = emulator
+    emu = emulator
     emu.push(
         Reply.say("Hello, I am your interviewer. Please introduce yourself.", audio_s=1.0),
         Reply.say("Thank you.", audio_s=0.5),

@@ -77,10 +77,11 @@ async def test_run_job_samples_analyses_and_stores(
     assert note.data["queue"]["analysed"] >= 1
 
 
-async def test_accepted_frames_reach_the_gemini_live_session(tmp_path: Path) -> None:
+async def test_accepted_frames_reach_the_gemini_live_session(
+    emulator: FakeGeminiLive, tls: LocalTLS
+) -> None:
     """The interviewer sees exactly the sampled frames: the real Gemini plugin against the
     Live emulator receives one JPEG per accepted frame, while every frame is offered."""
-    tls = LocalTLS(tmp_path)
     clock = FakeClock()
     video = SyntheticVideo(frames=60, clock=clock, pace_s=0.01)
     vision = VisionService(
@@ -93,33 +94,32 @@ async def test_accepted_frames_reach_the_gemini_live_session(tmp_path: Path) -> 
         clock=clock,
         monotonic=clock,
     )
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
-        model = google.realtime.RealtimeModel(
-            api_key="fake-key",
-            modalities=[types.Modality.TEXT],
-            http_options=types.HttpOptions(
-                base_url=emu.base_url, async_client_args={"ssl": tls.client_context()}
-            ),
-        )
-        session: AgentSession[None] = AgentSession(
-            llm=model,
-            video_sampler=vision.sampler,
-            turn_handling={"turn_detection": "realtime_llm"},
-        )
-        session.input.video = video
-        await session.start(Agent(instructions="interviewer"))
-        await vision.start(session)
-        try:
-            video.go.set()
-            await asyncio.wait_for(video.done.wait(), timeout=30)
-            for _ in range(200):
-                if len(emu.state.video_frames) >= vision.sampler.stats.accepted:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await vision.aclose()
-            await session.aclose()
+    model = google.realtime.RealtimeModel(
+        api_key="fake-key",
+        modalities=[types.Modality.TEXT],
+        http_options=types.HttpOptions(
+            base_url=emulator.base_url, async_client_args={"ssl": tls.client_context()}
+        ),
+    )
+    session: AgentSession[None] = AgentSession(
+        llm=model,
+        video_sampler=vision.sampler,
+        turn_handling={"turn_detection": "realtime_llm"},
+    )
+    session.input.video = video
+    await session.start(Agent(instructions="interviewer"))
+    await vision.start(session)
+    try:
+        video.go.set()
+        await asyncio.wait_for(video.done.wait(), timeout=30)
+        for _ in range(200):
+            if len(emulator.state.video_frames) >= vision.sampler.stats.accepted:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await vision.aclose()
+        await session.aclose()
     assert vision.sampler.stats.seen == 60
     assert vision.sampler.stats.accepted == 6  # 6 simulated seconds at the coding rate
-    assert len(emu.state.video_frames) == 6
-    assert all(mime == "image/jpeg" for mime, _ in emu.state.video_frames)
+    assert len(emulator.state.video_frames) == 6
+    assert all(mime == "image/jpeg" for mime, _ in emulator.state.video_frames)
