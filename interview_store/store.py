@@ -72,7 +72,6 @@ def _aware(value: datetime | None) -> datetime | None:
 class InterviewStore:
     def __init__(self, *, database_url: str, storage_dir: Path) -> None:
         self._storage_dir = storage_dir
-        self._database_url = database_url
         self._engine = self._create_engine(database_url)
 
     @classmethod
@@ -166,13 +165,18 @@ class InterviewStore:
         )
 
     async def get(self, interview_id: str) -> InterviewRecord | None:
+        return await self._get_where(schema.interviews.c.id == interview_id)
+
+    async def get_by_room(self, room: str) -> InterviewRecord | None:
+        return await self._get_where(schema.interviews.c.room == room)
+
+    async def _get_where(self, condition: sa.ColumnElement[bool]) -> InterviewRecord | None:
         t = schema
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(sa.select(t.interviews).where(t.interviews.c.id == interview_id))
-            ).first()
+            row = (await conn.execute(sa.select(t.interviews).where(condition))).first()
             if row is None:
                 return None
+            interview_id = row._mapping["id"]
 
             async def rows(table: sa.Table) -> list[RowMapping]:
                 q = sa.select(table).where(table.c.interview_id == interview_id)
@@ -204,12 +208,6 @@ class InterviewStore:
                 for r in recordings
             ],
         )
-
-    async def get_by_room(self, room: str) -> InterviewRecord | None:
-        async with self._engine.connect() as conn:
-            q = sa.select(schema.interviews.c.id).where(schema.interviews.c.room == room)
-            interview_id = (await conn.execute(q)).scalar()
-        return await self.get(interview_id) if interview_id else None
 
     async def list(
         self,
@@ -277,29 +275,20 @@ class InterviewStore:
         flags: Iterable[str] = (),
     ) -> None:
         """Store the evaluation and mark the interview evaluated (re-evaluation allowed)."""
-        t = schema.interviews
-        async with self._engine.begin() as conn:
-            q = (
-                t.update()
-                .where(t.c.id == interview_id)
-                .values(report=report, overall_score=overall_score, flags=list(flags))
-            )
-            if (await conn.execute(q)).rowcount != 1:
-                raise InterviewNotFound(interview_id)
+        await self._update(
+            interview_id, report=report, overall_score=overall_score, flags=list(flags)
+        )
         await self.set_status(interview_id, InterviewStatus.EVALUATED)
 
     async def save_session_report(self, interview_id: str, session_report: dict[str, Any]) -> None:
         await self._update(interview_id, session_report=session_report)
 
     async def delete(self, interview_id: str) -> bool:
-        """Remove the record, its rows and its files. Returns False if it did not exist."""
-        t = schema
+        """Remove the record, its rows (ON DELETE CASCADE) and its files. Returns False if it
+        did not exist."""
+        t = schema.interviews
         async with self._engine.begin() as conn:
-            for child in (t.transcript_items, t.events, t.observations, t.recordings):
-                await conn.execute(child.delete().where(child.c.interview_id == interview_id))
-            deleted = (
-                await conn.execute(t.interviews.delete().where(t.interviews.c.id == interview_id))
-            ).rowcount
+            deleted = (await conn.execute(t.delete().where(t.c.id == interview_id))).rowcount
         if deleted:
             folder = self.files_dir(interview_id)
             await asyncio.to_thread(shutil.rmtree, folder, True)
