@@ -22,7 +22,7 @@ class RecruiterAuth:
         self._digest = hashlib.sha256(token.encode()).digest()
 
     def check(self, request: Request, *, allow_query: bool = False) -> None:
-        presented = _bearer(request)
+        presented = bearer_token(request)
         if presented is None and allow_query:
             presented = request.query_params.get("token") or None
         if presented is None:
@@ -36,11 +36,9 @@ class RecruiterAuth:
             raise ApiError(403, "The recruiter credential is not valid.")
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
+def bearer_token(request: Request) -> str | None:
+    """The credential of an `Authorization: Bearer ...` header, or None."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()

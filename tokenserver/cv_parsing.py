@@ -144,6 +144,10 @@ def _pdf_text(data: bytes, limits: CVLimits) -> tuple[str, int]:
         "The PDF is damaged or not a valid PDF; re-export it from your editor and upload again.",
         reason="corrupt_pdf",
     )
+    encrypted = CVRejected(
+        "The PDF is password-protected; upload a copy without a password.",
+        reason="encrypted_pdf",
+    )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -154,18 +158,12 @@ def _pdf_text(data: bytes, limits: CVLimits) -> tuple[str, int]:
             except (PyPdfError, NotImplementedError, ValueError, KeyError):
                 opened = False
             if not opened:
-                raise CVRejected(
-                    "The PDF is password-protected; upload a copy without a password.",
-                    reason="encrypted_pdf",
-                )
+                raise encrypted
         pages = len(reader.pages)
     except CVRejected:
         raise
     except FileNotDecryptedError:
-        raise CVRejected(
-            "The PDF is password-protected; upload a copy without a password.",
-            reason="encrypted_pdf",
-        ) from None
+        raise encrypted from None
     except Exception:  # pypdf raises many types on malformed input; all mean "corrupt"
         raise corrupt from None
     if pages == 0:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from interview_store import InterviewStatus
 
+from .auth import bearer_token
 from .context import AppContext
 from .errors import ApiError
 
@@ -41,7 +42,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
     )
 
     async def get_feedback(request: Request) -> Response:
-        presented = _bearer(request)
+        presented = bearer_token(request)
         if presented is None:
             raise ApiError(
                 401,
@@ -77,10 +78,3 @@ def candidate_feedback(report: dict[str, Any]) -> dict[str, Any]:
     if report.get("status") in _PASSED_STATUSES:
         out["status"] = report["status"]
     return out
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()

@@ -115,12 +115,12 @@ async def _room_finished(ctx: AppContext, room_name: str) -> str:
     record = await ctx.store.get_by_room(room_name)
     if record is None:
         return "unknown_room"
-    if record.status not in (InterviewStatus.CREATED, InterviewStatus.LIVE):
-        return "already_" + record.status.value
-    try:
+    try:  # the store owns which statuses may end; the agent may have got there first
         await ctx.store.set_status(record.id, InterviewStatus.ENDED)
-    except (InvalidTransition, InterviewNotFound):
-        return "already_moved"  # the agent got there first
+    except InvalidTransition as e:
+        return "already_" + e.current.value
+    except InterviewNotFound:
+        return "unknown_room"  # deleted meanwhile
     await ctx.store.append_event(
         record.id,
         InterviewEvent(
