@@ -187,7 +187,7 @@ def phase_changes(events: Iterable[InterviewEvent]) -> list[tuple[float, str]]:
     for e in events:
         if e.kind != EventKind.PHASE_CHANGE:
             continue
-        phase = e.data.get("to") or e.data.get("to_section") or e.data.get("phase") or e.phase
+        phase = e.data.get("to")  # as agent/persistence.py writes it
         if isinstance(phase, str) and phase:
             out.append((e.at, phase))
     return sorted(out)
@@ -282,23 +282,14 @@ def _response_latencies(turns: Sequence[Turn]) -> list[float]:
     ]
 
 
-_LATENCY_KEYS = ("e2e_latency_s", "e2e_s", "latency_s", "total_s", "value", "seconds")
-
-
 def _agent_latencies(events: Iterable[InterviewEvent]) -> list[float]:
     out = []
     for e in events:
         if e.kind != EventKind.LATENCY:
             continue
-        for key in _LATENCY_KEYS:
-            value = e.data.get(key)
-            if isinstance(value, int | float):
-                out.append(float(value))
-                break
-        else:
-            ms = e.data.get("ms", e.data.get("latency_ms"))
-            if isinstance(ms, int | float):
-                out.append(float(ms) / 1000.0)
+        ms = e.data.get("ms")  # end of speech -> first agent audio, as the agent writes it
+        if isinstance(ms, int | float):
+            out.append(float(ms) / 1000.0)
     return out
 
 
@@ -350,13 +341,13 @@ def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseSt
 
 
 def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
-    """(tool name, arguments) of a TOOL_CALL event, tolerant of how the agent names them."""
+    """(tool name, arguments) of a TOOL_CALL event, as agent/persistence.py writes it."""
     if event.kind != EventKind.TOOL_CALL:
         return None
-    name = event.data.get("tool") or event.data.get("name") or event.data.get("function")
+    name = event.data.get("name")
     if not isinstance(name, str):
         return None
-    args = event.data.get("arguments", event.data.get("args", event.data))
+    args = event.data.get("arguments")
     return name, args if isinstance(args, dict) else {}
 
 

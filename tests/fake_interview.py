@@ -219,7 +219,7 @@ async def write_interview(
             at=T0 + 93,
             phase="technical",
             data={
-                "tool": "flag_followup",
+                "name": "flag_followup",
                 "arguments": {"topic": "caching", "reason": "vague_answer"},
             },
         ),
@@ -227,7 +227,11 @@ async def write_interview(
     for i, latency in enumerate((0.8, 1.1, 0.9, 1.6)):
         await store.append_event(
             iid,
-            InterviewEvent(kind=EventKind.LATENCY, at=T0 + 30 * i, data={"e2e_latency_s": latency}),
+            InterviewEvent(
+                kind=EventKind.LATENCY,
+                at=T0 + 30 * i,
+                data={"metric": "end_of_speech_to_first_audio", "ms": latency * 1000},
+            ),
         )
     if observations:
         for obs in camera_observations():
