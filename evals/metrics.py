@@ -255,11 +255,8 @@ def compute_metrics(record: InterviewRecord) -> InterviewMetrics:
         long_pauses=_long_pauses(turns),
         phases=_phase_stats(record, turns),
         followups=_followups(record.events),
-        # the agent logs both the tool call and a HINT event per explanation
-        tutor_mode_uses=max(
-            _tool_calls(record.events, "explain_concept"),
-            sum(1 for e in record.events if e.kind == EventKind.HINT),
-        ),
+        # explain_concept logs a HINT with the concept; vision hints are HINTs without one
+        tutor_mode_uses=sum(1 for e in record.events_of(EventKind.HINT) if "concept" in e.data),
         vision=vision_stats(record.observations),
     )
 

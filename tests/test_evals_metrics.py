@@ -151,3 +151,19 @@ def test_recommendation_bands_depend_on_level() -> None:
     assert recommend(4.8, Level.ADVANCED) == "strong_yes"
     assert recommend(2.0, Level.INTERMEDIATE) == "no"
     assert recommend(1.0, Level.INTERMEDIATE) == "strong_no"
+
+
+async def test_tutor_mode_counts_explanations_not_vision_hints(
+    sqlite_store: InterviewStore,
+) -> None:
+    """Vision hints are HINT events too; only the interviewer's explanations are tutor mode."""
+    record = await write_interview(sqlite_store)
+    explanation = {"concept": "hash maps", "count": 1}
+    vision_hint = {"hint": "reading", "text": "ask them to explain in their own words"}
+    for data in (explanation, vision_hint, vision_hint):
+        await sqlite_store.append_event(
+            record.id, InterviewEvent(kind=EventKind.HINT, at=T0 + 50, data=data)
+        )
+    refreshed = await sqlite_store.get(record.id)
+    assert refreshed is not None
+    assert compute_metrics(refreshed).tutor_mode_uses == 1
