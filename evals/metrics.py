@@ -21,8 +21,6 @@ from pydantic import BaseModel, Field
 
 from interview_store import EventKind, InterviewEvent, InterviewRecord, Observation, Speaker
 
-PHASES = ("intro", "technical", "coding", "behavioural", "candidate_questions", "wrap_up")
-
 LONG_PAUSE_S = 5.0
 """A silence between turns at least this long is listed (with its phase: long silences are
 normal while coding, notable elsewhere)."""
@@ -216,8 +214,11 @@ def distribution(values: Sequence[float]) -> Distribution:
     )
 
 
-def compute_metrics(record: InterviewRecord) -> InterviewMetrics:
-    turns = merge_turns(record)
+def compute_metrics(
+    record: InterviewRecord, *, turns: Sequence[Turn] | None = None
+) -> InterviewMetrics:
+    """`turns`: `merge_turns(record)` when the caller already has it (the report needs both)."""
+    turns = merge_turns(record) if turns is None else turns
     cand = [t for t in turns if t.speaker == "candidate"]
     intv = [t for t in turns if t.speaker == "interviewer"]
     cand_talk = sum(t.duration_s for t in cand)
@@ -348,10 +349,6 @@ def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
     return name, args if isinstance(args, dict) else {}
 
 
-def _tool_calls(events: Iterable[InterviewEvent], name: str) -> int:
-    return sum(1 for e in events if (call := tool_call(e)) is not None and call[0] == name)
-
-
 def _followups(events: Iterable[InterviewEvent]) -> dict[str, int]:
     reasons: Counter[str] = Counter()
     for e in events:
@@ -429,3 +426,9 @@ def _moment(o: Observation, detail: str) -> dict[str, Any]:
         "confidence": o.confidence,
         "detail": detail[:300],
     }
+
+
+def clock(seconds: float) -> str:
+    """mm:ss from the start of the interview, as the transcript and the report show times."""
+    s = max(0, int(seconds))
+    return f"{s // 60:02d}:{s % 60:02d}"

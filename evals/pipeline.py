@@ -73,10 +73,10 @@ async def evaluate_interview(
 async def build_report(
     record: InterviewRecord, *, scorer: Scorer, min_candidate_turns: int
 ) -> dict[str, Any]:
-    metrics = compute_metrics(record)
+    turns = merge_turns(record)
+    metrics = compute_metrics(record, turns=turns)
     if metrics.candidate_turns < min_candidate_turns:
         return insufficient_signal_report(record, metrics, min_turns=min_candidate_turns)
-    turns = merge_turns(record)
     prompt = build_prompt(record, turns, metrics)
     try:
         result = await scorer.score(prompt)

@@ -19,7 +19,7 @@ from typing import Any
 
 from interview_store import InterviewRecord
 
-from .metrics import InterviewMetrics, Turn
+from .metrics import InterviewMetrics, Turn, clock
 from .rubric import DIMENSION_KEYS, calibration_text, rubric_text
 
 MAX_DOCUMENT_CHARS = 20_000
@@ -82,7 +82,7 @@ def build_prompt(
         json.dumps(
             {
                 "id": tid,
-                "at": _clock(t.start_time - t0),
+                "at": clock(t.start_time - t0),
                 "phase": t.phase,
                 "speaker": t.speaker,
                 "text": t.text[:MAX_TURN_CHARS],
@@ -146,11 +146,6 @@ def addressed_to_evaluator(texts: list[str]) -> int:
     at an interview where someone tried (the report flags it for review).
     """
     return sum(1 for t in texts if _ADDRESSED_TO_EVALUATOR.search(t))
-
-
-def _clock(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 60:02d}:{s % 60:02d}"
 
 
 def _dimension_schema() -> dict[str, Any]:

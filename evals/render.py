@@ -16,6 +16,8 @@ from typing import Any
 
 from interview_store import InterviewRecord
 
+from .metrics import clock
+
 PHASE_COLOURS = {
     "intro": "#a5b4fc",
     "technical": "#93c5fd",
@@ -88,10 +90,7 @@ def _e(value: Any) -> str:
 
 
 def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = max(0, int(seconds))
-    return f"{s // 60:02d}:{s % 60:02d}"
+    return "--:--" if seconds is None else clock(seconds)
 
 
 def _duration(seconds: float | None) -> str:

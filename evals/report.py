@@ -18,7 +18,7 @@ from typing import Any, Literal
 from interview_store import InterviewRecord, Level
 
 from .evidence import EvidenceChecker
-from .metrics import InterviewMetrics
+from .metrics import InterviewMetrics, clock
 from .prompt import ScoringPrompt, addressed_to_evaluator
 from .rubric import DIMENSIONS
 from .scoring import Attempt, ScoringOptions, ScoringResult
@@ -335,7 +335,7 @@ def body_language_notes(metrics: InterviewMetrics) -> list[str]:
     for n in v.notable[:10]:
         at = n.get("at")
         when = (
-            f" at {_clock(at - t0)}"
+            f" at {clock(at - t0)}"
             if isinstance(at, int | float) and t0 is not None and at >= t0
             else ""
         )
@@ -348,8 +348,3 @@ def body_language_notes(metrics: InterviewMetrics) -> list[str]:
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
-def _clock(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 60:02d}:{s % 60:02d}"

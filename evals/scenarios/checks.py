@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from livekit.agents.evals import Judge, JudgmentResult
 from livekit.agents.llm import LLM, ChatContext
 
+from agent.phases import PHASE_ORDER
 from interview_store import InterviewRecord
 
-from ..metrics import PHASES, tool_call
+from ..metrics import tool_call
 
 
 def _result(ok: bool, why: str) -> JudgmentResult:
@@ -44,7 +45,7 @@ class PhaseOrderJudge(_RecordJudge):
         self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
     ) -> JudgmentResult:
         entered = [str(e.data.get("to")) for e in self._record.phase_timeline]
-        order = [PHASES.index(p) if p in PHASES else -1 for p in entered]
+        order = [PHASE_ORDER.index(p) if p in PHASE_ORDER else -1 for p in entered]
         ok = -1 not in order and order == sorted(order) and len(set(order)) == len(order)
         return _result(ok, f"phases entered: {' → '.join(entered) or 'none'}")
 
