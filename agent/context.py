@@ -109,8 +109,13 @@ class InterviewContext:
         return self._clock()
 
     @property
+    def quiet_work(self) -> bool:
+        """The candidate is expected to work in silence: coding, or they asked for time."""
+        return self.needs_time or self.phases.current == Phase.CODING
+
+    @property
     def patience_s(self) -> float:
         """How long both sides may stay silent before a gentle check-in."""
-        if self.needs_time or self.phases.current == Phase.CODING:
+        if self.quiet_work:
             return self._options.coding_patience_s
         return self._options.silence_patience_s

@@ -168,10 +168,9 @@ class Pacer:
             and self._silent_since is not None
             and now - self._silent_since >= ictx.patience_s
         ):
-            coding = ictx.needs_time or machine.current == Phase.CODING
             offer = (
                 "ask whether they would like to think aloud or need a hint"
-                if coding
+                if ictx.quiet_work
                 else "offer to rephrase the question"
             )
             self._say(

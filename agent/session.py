@@ -37,19 +37,17 @@ def load_vad(settings: AgentSettings) -> vad.VAD:
     )
 
 
-def build_realtime_model(
-    settings: AgentSettings,
-    *,
-    instructions: NotGivenOr[str] = NOT_GIVEN,
-    ssl_context: ssl.SSLContext | None = None,
-) -> google.realtime.RealtimeModel:
+def build_realtime_model(settings: AgentSettings) -> google.realtime.RealtimeModel:
     """Gemini Live with transcription both ways, session resumption (reconnects continue the
     same conversation) and sliding-window context compression (audio+video sessions end after
     ~2 minutes without it)."""
     http_options: NotGivenOr[types.HttpOptions] = NOT_GIVEN
-    if settings.gemini_base_url or ssl_context is not None or settings.gemini_ca_file:
-        if ssl_context is None and settings.gemini_ca_file:
-            ssl_context = ssl.create_default_context(cafile=str(settings.gemini_ca_file))
+    if settings.gemini_base_url or settings.gemini_ca_file:
+        ssl_context = (
+            ssl.create_default_context(cafile=str(settings.gemini_ca_file))
+            if settings.gemini_ca_file
+            else None
+        )
         http_options = types.HttpOptions(
             base_url=settings.gemini_base_url,
             async_client_args={"ssl": ssl_context} if ssl_context is not None else None,
@@ -59,7 +57,6 @@ def build_realtime_model(
         model=settings.gemini_live_model,
         voice=settings.gemini_voice,
         temperature=settings.gemini_temperature,
-        instructions=instructions,
         input_audio_transcription=types.AudioTranscriptionConfig(),
         output_audio_transcription=types.AudioTranscriptionConfig(),
         session_resumption=types.SessionResumptionConfig(),

@@ -1,12 +1,12 @@
 """The LiveKit worker: dispatch in, one interview per job, the record updated on the way out.
 
 Hooks for the helpers (keep these the only places that change):
-- `run_job()` builds the session through `session.build_session(...)` (pass `video_sampler`,
-  session options) and starts it (`start_options`, e.g. `record=True`);
+- `run_job()` builds the session through `session.build_session(...)` (vision passes its
+  `video_sampler`) and starts it (the recorder adds `record=True`);
 - `on_session_end()` -> `finalize()` is the one path that runs when an interview ends (session
   report, usage, status, evaluation request); helpers add their work there;
 - `InterviewRun` carries the `InterviewContext` (interview id, store, phase machine — see
-  `agent/context.py`), the session, the agent and the job context.
+  `agent/context.py`), the session and the pacer.
 
 Job flow: metadata `{"interview_id": ...}` -> record loaded -> unknown or finished interviews
 are refused (logged, record untouched, the job ends without touching the worker) -> the record
@@ -17,14 +17,13 @@ greets -> ... -> the session closes (end_interview, candidate left, time limit) 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from livekit.agents import AgentServer, JobContext, JobProcess, llm, room_io, vad
@@ -64,11 +63,8 @@ _RESUMABLE = (InterviewStatus.CREATED, InterviewStatus.LIVE)
 class InterviewRun:
     ictx: InterviewContext
     session: Any  # AgentSession[InterviewContext]
-    agent: Interviewer
     pacer: Pacer
-    job_ctx: JobContext | None
     owns_store: bool = False
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -137,8 +133,6 @@ async def run_job(
     io_setup: Callable[[Any], None] | None = None,
     greet: bool = True,
     options: AgentOptions | None = None,
-    start_options: dict[str, Any] | None = None,
-    video_sampler: NotGivenOr[Any] = NOT_GIVEN,
     clock: Callable[[], float] = time.time,
     vision_settings: VisionSettings | None = None,
     recording_settings: RecordingSettings | None = None,
@@ -146,8 +140,8 @@ async def run_job(
     """Start the interview of this job. Returns None (after ending the job) when refused.
 
     The keyword arguments exist for tests, the benchmark and helpers: a scripted LLM, custom
-    audio I/O instead of the room (`use_room=False` + `io_setup`), an existing store, a video
-    sampler, `session.start` options (e.g. `record`)."""
+    audio I/O instead of the room (`use_room=False` + `io_setup`), an existing store, vision and
+    recording settings."""
     owns_store = store is None
     store = store or InterviewStore.from_settings(settings)
     record = await load_interview(store, ctx)
@@ -173,7 +167,6 @@ async def run_job(
         options=options or AgentOptions.from_settings(settings),
         clock=clock,
     )
-    ictx.extras["candidate_identity"] = record.candidate_identity
     resolved_vad: vad.VAD | None
     if isinstance(vad_model, vad.VAD) or vad_model is None:
         resolved_vad = vad_model
@@ -235,23 +228,17 @@ async def run_job(
     pacer = Pacer(
         ictx, session, agent, publish=publish, on_stall=on_stall, tick_s=ictx.options.tick_s
     )
-    run = InterviewRun(
-        ictx=ictx, session=session, agent=agent, pacer=pacer, job_ctx=ctx, owns_store=owns_store
-    )
+    run = InterviewRun(ictx=ictx, session=session, pacer=pacer, owns_store=owns_store)
     _RUNS[ctx.job.id] = run
     metrics.interview_started()  # ended in on_session_end, which pops _RUNS
 
     def on_close(ev: CloseEvent) -> None:
-        run.closed.set()
         ctx.shutdown(reason=f"session closed: {ev.reason.value}")
 
     session.on("close", on_close)
 
     ictx.phases.start()
-    extra: dict[str, Any] = {
-        **(recorder.start_options if recorder is not None else {}),
-        **(start_options or {}),
-    }
+    extra: dict[str, Any] = dict(recorder.start_options) if recorder is not None else {}
     if use_room:
         extra["room"] = ctx.room
         extra["room_options"] = room_io.RoomOptions(
@@ -315,10 +302,10 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         if record.status == InterviewStatus.LIVE:
             if candidate_spoke:
                 ictx.log.event(EventKind.NOTE, {"note": "evaluation_requested"})
-                await ictx.log.aclose()
+            await ictx.log.aclose()  # every row written before the evaluator can see the status
+            if candidate_spoke:
                 await store.set_status(ictx.interview_id, InterviewStatus.ENDED)
             else:
-                await ictx.log.aclose()
                 await store.set_status(
                     ictx.interview_id, InterviewStatus.FAILED, reason="the candidate never spoke"
                 )
