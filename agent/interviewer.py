@@ -20,9 +20,9 @@ from livekit.agents.voice.io import TimedString
 
 from interview_store import EventKind
 
-from .context import Followup, InterviewContext
 from .hygiene import scrub_stream
 from .instructions import build_instructions
+from .interview_context import Followup, InterviewContext
 from .phases import PhaseError
 
 logger = logging.getLogger("agent.interviewer")

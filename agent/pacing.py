@@ -34,7 +34,7 @@ from livekit.agents.voice.events import AgentStateChangedEvent, UserStateChanged
 
 from interview_store import EventKind
 
-from .context import InterviewContext
+from .interview_context import InterviewContext
 from .phases import Phase, PhaseChange, PhaseError
 
 logger = logging.getLogger("agent.pacing")

@@ -15,7 +15,7 @@ from livekit.agents import AgentSession, llm, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.plugins import google, silero
 
-from .context import InterviewContext
+from .interview_context import InterviewContext
 from .settings import AgentSettings
 
 logger = logging.getLogger("agent.session")
@@ -75,7 +75,7 @@ def build_realtime_model(settings: AgentSettings) -> google.realtime.RealtimeMod
 def build_session(
     ictx: InterviewContext,
     *,
-    llm_model: llm.LLM | llm.RealtimeModel,
+    llm_model: llm.LLM[Any] | llm.RealtimeModel,
     vad_model: vad.VAD | None,
     video_sampler: NotGivenOr[Any] = NOT_GIVEN,
     **session_options: Any,

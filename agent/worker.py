@@ -6,7 +6,7 @@ Hooks for the helpers (keep these the only places that change):
 - `on_session_end()` -> `finalize()` is the one path that runs when an interview ends (session
   report, usage, status, evaluation request); helpers add their work there;
 - `InterviewRun` carries the `InterviewContext` (interview id, store, phase machine — see
-  `agent/context.py`), the session and the pacer.
+  `agent/interview_context.py`), the session and the pacer.
 
 Job flow: metadata `{"interview_id": ...}` -> record loaded -> unknown or finished interviews
 are refused (logged, record untouched, the job ends without touching the worker) -> the record
@@ -39,8 +39,8 @@ from interview_store import (
     load_settings,
 )
 
-from . import capacity, metrics
-from .context import AgentOptions, InterviewContext
+from . import capacity, prometheus_metrics
+from .interview_context import AgentOptions, InterviewContext
 from .interviewer import Interviewer
 from .pacing import Pacer
 from .recording import InterviewRecorder, RecordingSettings
@@ -127,7 +127,7 @@ async def run_job(
     *,
     settings: AgentSettings,
     store: InterviewStore | None = None,
-    llm_model: llm.LLM | llm.RealtimeModel | None = None,
+    llm_model: llm.LLM[Any] | llm.RealtimeModel | None = None,
     vad_model: NotGivenOr[vad.VAD | None] = NOT_GIVEN,
     use_room: bool = True,
     io_setup: Callable[[Any], None] | None = None,
@@ -182,7 +182,7 @@ async def run_job(
             interview_id=ictx.interview_id,
             store=store,
             phase=lambda: ictx.phases.current.value,
-            on_drop=lambda n: metrics.record_analysis_drop("vision-analysis", n),
+            on_drop=lambda n: prometheus_metrics.record_analysis_drop("vision-analysis", n),
             clock=clock,
         )
         ictx.extras["vision"] = vision
@@ -211,7 +211,7 @@ async def run_job(
         io_setup(session)
     ictx.log.start()
     ictx.log.attach(session)
-    metrics.attach_session_metrics(session)  # turn latency, Gemini errors/reconnects
+    prometheus_metrics.attach_session_metrics(session)  # turn latency, Gemini errors/reconnects
 
     async def publish(attrs: dict[str, str]) -> None:
         if use_room and ctx.room.isconnected():
@@ -219,7 +219,7 @@ async def run_job(
 
     async def on_stall() -> None:
         if force_reconnect(session, voice=settings.gemini_voice):
-            metrics.record_gemini_reconnect("stall")
+            prometheus_metrics.record_gemini_reconnect("stall")
             logger.warning(
                 "reply stalled: reconnecting Gemini", extra={"interview_id": ictx.interview_id}
             )
@@ -230,7 +230,7 @@ async def run_job(
     )
     run = InterviewRun(ictx=ictx, session=session, pacer=pacer, owns_store=owns_store)
     _RUNS[ctx.job.id] = run
-    metrics.interview_started()  # ended in on_session_end, which pops _RUNS
+    prometheus_metrics.interview_started()  # ended in on_session_end, which pops _RUNS
 
     def on_close(ev: CloseEvent) -> None:
         ctx.shutdown(reason=f"session closed: {ev.reason.value}")
@@ -348,7 +348,7 @@ async def on_session_end(ctx: JobContext) -> None:
             await recorder.finish(audio_path=(report or {}).get("audio_recording_path"))
         await finalize(run, session_report=report)
     finally:
-        metrics.interview_ended()
+        prometheus_metrics.interview_ended()
 
 
 def build_server(settings: AgentSettings) -> AgentServer:
@@ -360,6 +360,6 @@ def build_server(settings: AgentSettings) -> AgentServer:
         # load_fnc/threshold, idle processes, drain, health + metrics ports (agent/capacity.py)
         **capacity.server_options(settings),
     )
-    metrics.install_worker_housekeeping(server)
+    prometheus_metrics.install_worker_housekeeping(server)
     server.rtc_session(entrypoint, agent_name=settings.agent_name, on_session_end=on_session_end)
     return server

@@ -60,7 +60,7 @@ def _rss_mb() -> float:
 async def _job(args: argparse.Namespace) -> None:
     from livekit.agents.testing import fake_job_context
 
-    from agent.context import AgentOptions
+    from agent.interview_context import AgentOptions
     from agent.session import load_vad
     from agent.settings import AgentSettings
     from agent.worker import finalize, run_job

@@ -75,7 +75,7 @@ async def _with_store(settings: EvalSettings) -> InterviewStore:
 
 
 async def _report(settings: EvalSettings, interview_id: str, as_json: bool) -> int:
-    from .pipeline import NotEvaluable, evaluate_interview
+    from .evaluation import NotEvaluable, evaluate_interview
     from .scoring import Scorer
 
     scorer = Scorer.from_settings(settings)
@@ -106,8 +106,8 @@ async def _report(settings: EvalSettings, interview_id: str, as_json: bool) -> i
 
 
 async def _worker(settings: EvalSettings) -> int:
+    from .evaluation_queue import EvalWorker
     from .scoring import Scorer
-    from .worker import EvalWorker
 
     scorer = Scorer.from_settings(settings)
     store = await _with_store(settings)

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from interview_store import InterviewStatus, InterviewStore, InterviewSummary
 
-from .pipeline import evaluate_interview
+from .evaluation import evaluate_interview
 from .scoring import Scorer
 
 logger = logging.getLogger("evals.batch")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from interview_store import TranscriptItem
 
-from .metrics import Turn, count_words
+from .talk_metrics import Turn, count_words
 
 MIN_QUOTE_WORDS = 3
 """"Yes", "I think so": true, and proof of nothing."""

@@ -19,8 +19,8 @@ from typing import Any
 
 from interview_store import InterviewRecord
 
-from .metrics import InterviewMetrics, Turn, clock
 from .rubric import DIMENSION_KEYS, calibration_text, rubric_text
+from .talk_metrics import InterviewMetrics, Turn, clock
 
 MAX_DOCUMENT_CHARS = 20_000
 MAX_TURN_CHARS = 4_000

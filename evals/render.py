@@ -16,7 +16,7 @@ from typing import Any
 
 from interview_store import InterviewRecord
 
-from .metrics import clock
+from .talk_metrics import clock
 
 PHASE_COLOURS = {
     "intro": "#a5b4fc",

@@ -18,10 +18,10 @@ from typing import Any, Literal
 from interview_store import InterviewRecord, Level
 
 from .evidence import EvidenceChecker
-from .metrics import InterviewMetrics, clock
 from .prompt import ScoringPrompt, addressed_to_evaluator
 from .rubric import DIMENSIONS
 from .scoring import Attempt, ScoringOptions, ScoringResult
+from .talk_metrics import InterviewMetrics, clock
 
 SCHEMA_VERSION = 1
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from livekit.agents import AgentServer, AgentSession, JobContext, cli, llm
 from livekit.agents.voice.events import ConversationItemAddedEvent, ErrorEvent
 
-from agent import capacity, metrics
+from agent import capacity
+from agent import prometheus_metrics as metrics
 from agent.worker import get_settings
 
 

@@ -18,7 +18,7 @@ import pytest
 from livekit.agents import vad
 from livekit.agents.testing import fake_job_context
 
-from agent.context import AgentOptions
+from agent.interview_context import AgentOptions
 from agent.settings import AgentSettings
 from agent.worker import InterviewRun, on_session_end, run_job
 from interview_store import EventKind, InterviewRecord, InterviewStatus, InterviewStore

@@ -18,9 +18,9 @@ from livekit.agents import AgentSession
 from livekit.agents.testing import fake_job_context
 from livekit.agents.voice.events import AgentStateChangedEvent, UserStateChangedEvent
 
-from agent.context import AgentOptions
 from agent.hygiene import scrub_stream, scrub_tool_chatter
 from agent.instructions import build_instructions
+from agent.interview_context import AgentOptions
 from agent.pacing import ATTR_ENDS_AT, ATTR_PHASE, ATTR_REMAINING
 from agent.phases import Phase, PhaseError, PhaseMachine
 from agent.settings import DEFAULT_PHASE_WEIGHTS, AgentSettings

@@ -1,4 +1,4 @@
-"""Prometheus metrics (agent/metrics.py) and worker capacity (agent/capacity.py).
+"""Prometheus metrics (agent/prometheus_metrics.py) and worker capacity (agent/capacity.py).
 
 The end-to-end path (job process -> multiprocess files -> the worker's /metrics, health
 endpoints, SIGTERM drain) is in test_deploy_worker.py; these tests pin the pieces.
@@ -17,7 +17,8 @@ from livekit.agents import AgentSession, llm
 from livekit.agents.voice.events import ConversationItemAddedEvent, ErrorEvent
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 
-from agent import capacity, metrics
+from agent import capacity
+from agent import prometheus_metrics as metrics
 from agent.settings import AgentSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,7 @@ def test_recording_helpers_bound_their_labels() -> None:
 
 _CRASHING_JOB = """
 import os
-from agent import metrics
+from agent import prometheus_metrics as metrics
 metrics.interview_started()
 metrics.observe_turn_latency(1.2)
 os._exit(1)  # dies mid-interview: no interview_ended()

@@ -12,8 +12,8 @@ import pytest
 
 from evals.__main__ import _parse_since
 from evals.batch import BatchSelection, run_batch
+from evals.evaluation_queue import EvalWorker
 from evals.scoring import Scorer, ScoringOptions, make_client
-from evals.worker import EvalWorker
 from interview_store import InterviewStatus, InterviewStore, database_url_for
 from tests.fake_gemini_api import FakeGeminiApi, Reply
 from tests.fake_interview import run_json, write_interview

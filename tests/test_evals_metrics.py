@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from evals.evidence import EvidenceChecker, normalise_quote
-from evals.metrics import compute_metrics, merge_turns, vision_stats
 from evals.report import body_language_notes, recommend
+from evals.talk_metrics import compute_metrics, merge_turns, vision_stats
 from interview_store import (
     EventKind,
     InterviewEvent,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from evals.pipeline import evaluate_interview
+from evals.evaluation import evaluate_interview
 from evals.render import CANDIDATE, render_report_html
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import InterviewStore

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from evals.pipeline import evaluate_interview
+from evals.evaluation import evaluate_interview
 from evals.rubric import CALIBRATION, DIMENSION_KEYS, DIMENSIONS
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import InterviewStatus, InterviewStore
@@ -344,7 +344,7 @@ async def _clean_report_keys(api: FakeGeminiApi, store: InterviewStore) -> set[s
 async def test_live_interview_is_not_evaluated(
     sqlite_store: InterviewStore, api: FakeGeminiApi
 ) -> None:
-    from evals.pipeline import NotEvaluable
+    from evals.evaluation import NotEvaluable
 
     record = await write_interview(sqlite_store, status=InterviewStatus.LIVE)
     with pytest.raises(NotEvaluable):

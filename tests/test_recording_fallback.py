@@ -17,7 +17,7 @@ import pytest
 from livekit.agents import vad
 from livekit.agents.testing import fake_job_context
 
-from agent.context import AgentOptions
+from agent.interview_context import AgentOptions
 from agent.recording import AGENT_AUDIO_NAME, RecordingSettings, save_agent_audio
 from agent.settings import AgentSettings
 from agent.worker import on_session_end, run_job

@@ -19,9 +19,9 @@ from livekit import rtc
 from livekit.agents import Agent, AgentSession, io
 
 from agent.vision import VisionService, VisionSettings, summarise
+from agent.vision.analysis_queue import AnalysisQueue
 from agent.vision.face import FaceBox, FaceReading, HeadPose
 from agent.vision.hints import NOTE_PREFIX, HintBroker
-from agent.vision.pipeline import AnalysisQueue
 from agent.vision.source import VideoSourceSelector
 from interview_store import EventKind, InterviewStore, Observation
 from tests.agent_support import FakeClock, sample_plan

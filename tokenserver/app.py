@@ -14,8 +14,8 @@ from starlette.routing import BaseRoute, Mount
 from interview_store import InterviewStore
 
 from . import routes_candidate, routes_feedback, routes_health, routes_recruiter, routes_webhook
+from .app_context import AppContext
 from .auth import RecruiterAuth
-from .context import AppContext
 from .cv_parsing import CVLimits, CVParser
 from .errors import ApiError, handle_api_error, handle_http_exception
 from .log import install_request_ids

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from interview_store import InterviewPlan, InterviewType, Level, ParsedCV
 
-from .context import AppContext
+from .app_context import AppContext
 from .cv_parsing import CVRejected
 from .errors import ApiError
 from .ratelimit import retry_after_header

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from interview_store import InterviewStatus
 
+from .app_context import AppContext
 from .auth import bearer_token
-from .context import AppContext
 from .errors import ApiError
 
 FEEDBACK_TOKEN_GRACE = timedelta(days=7)

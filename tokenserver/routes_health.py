@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .context import AppContext
+from .app_context import AppContext
 
 logger = logging.getLogger("tokenserver.health")
 

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from interview_store import InterviewRecord, InterviewStatus, RecordingKind
 
 from . import recordings
-from .context import AppContext
+from .app_context import AppContext
 from .errors import ApiError
 
 logger = logging.getLogger("tokenserver.recruiter")

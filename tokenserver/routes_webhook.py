@@ -27,7 +27,7 @@ from interview_store import (
     RecordingKind,
 )
 
-from .context import AppContext
+from .app_context import AppContext
 from .errors import ApiError
 
 logger = logging.getLogger("tokenserver.webhook")

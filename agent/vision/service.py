@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from interview_store import EventKind, InterviewEvent, InterviewStore, Observation
 
+from .analysis_queue import AnalysisQueue
 from .face import FaceAnalyzer, FaceReading
 from .frames import RGBImage, SampledFrame, to_rgb
 from .gemini_review import GeminiReviewer, ReviewFrame, downscale
 from .hints import HintBroker, HintSink, chat_context_sink
 from .local import LocalObserver
-from .pipeline import AnalysisQueue
 from .sampler import PhaseAwareSampler
 from .settings import VisionSettings
 from .source import VideoSourceSelector

@@ -9,6 +9,7 @@ time or a hint, and the interviewer never echoed its own instructions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from livekit.agents.evals import Judge, JudgmentResult
 from livekit.agents.llm import LLM, ChatContext
@@ -16,7 +17,7 @@ from livekit.agents.llm import LLM, ChatContext
 from agent.phases import PHASE_ORDER
 from interview_store import InterviewRecord
 
-from ..metrics import tool_call
+from ..talk_metrics import tool_call
 
 
 def _result(ok: bool, why: str) -> JudgmentResult:
@@ -42,7 +43,11 @@ class PhaseOrderJudge(_RecordJudge):
         super().__init__(name="phase_order", record=record)
 
     async def evaluate(
-        self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
     ) -> JudgmentResult:
         entered = [str(e.data.get("to")) for e in self._record.phase_timeline]
         order = [PHASE_ORDER.index(p) if p in PHASE_ORDER else -1 for p in entered]
@@ -58,7 +63,11 @@ class NoPrematureEndJudge(_RecordJudge):
         super().__init__(name="no_premature_end", record=record)
 
     async def evaluate(
-        self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
     ) -> JudgmentResult:
         wrap_up_at = next(
             (e.at for e in self._record.phase_timeline if e.data.get("to") == "wrap_up"), None
@@ -79,7 +88,11 @@ class FollowupFlaggedJudge(_RecordJudge):
         self._reasons = tuple(reasons)
 
     async def evaluate(
-        self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
     ) -> JudgmentResult:
         flagged = [
             str(args.get("reason")) for _, args, err in self._calls("flag_followup") if not err
@@ -96,7 +109,11 @@ class ToolUsedJudge(_RecordJudge):
         self._tools = tuple(any_of)
 
     async def evaluate(
-        self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
     ) -> JudgmentResult:
         used = sorted({t for t in self._tools if any(not e for *_, e in self._calls(t))})
         return _result(bool(used), f"used: {', '.join(used) or 'none'} of {self._tools}")
@@ -120,7 +137,11 @@ class NoInstructionLeakJudge(Judge):
         super().__init__(name="no_instruction_leak")
 
     async def evaluate(
-        self, *, chat_ctx: ChatContext, reference: ChatContext | None = None, llm: LLM | None = None
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
     ) -> JudgmentResult:
         leaks = [
             marker

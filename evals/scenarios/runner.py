@@ -30,7 +30,7 @@ from livekit.agents.evals import (
 )
 from livekit.agents.voice.run_result import ChatMessageEvent, RunResult
 
-from agent.context import AgentOptions, InterviewContext
+from agent.interview_context import AgentOptions, InterviewContext
 from agent.interviewer import Interviewer
 from agent.session import build_session
 from interview_store import (
@@ -149,7 +149,7 @@ def scenario_plan() -> InterviewPlan:
 
 
 class IntentJudge(Judge):
-    """A persona-specific criterion judged by an LLM, with the same verdict tool the built-in
+    """A persona-specific criterion judged by an LLM[Any], with the same verdict tool the built-in
     livekit judges use (pass / fail / maybe with reasoning)."""
 
     def __init__(self, *, name: str, intent: str) -> None:
@@ -161,7 +161,7 @@ class IntentJudge(Judge):
         *,
         chat_ctx: lk_llm.ChatContext,
         reference: lk_llm.ChatContext | None = None,
-        llm: lk_llm.LLM | None = None,
+        llm: lk_llm.LLM[Any] | None = None,
     ) -> JudgmentResult:
         if llm is None:
             raise ValueError("IntentJudge needs an LLM")
@@ -211,10 +211,10 @@ def format_chat(chat_ctx: lk_llm.ChatContext) -> str:
 async def run_scenario(
     persona: Persona,
     *,
-    interviewer_llm: lk_llm.LLM,
+    interviewer_llm: lk_llm.LLM[Any],
     candidate: SimulatedCandidate,
     store: InterviewStore,
-    judge_llm: lk_llm.LLM | None = None,
+    judge_llm: lk_llm.LLM[Any] | None = None,
     max_turns: int = 8,
     seconds_per_turn: float = 45.0,
     turn_timeout_s: float = 90.0,

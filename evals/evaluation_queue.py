@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from interview_store import InterviewNotFound, InterviewStatus, InterviewStore, InvalidTransition
 
-from .pipeline import NotEvaluable, evaluate_interview
+from .evaluation import NotEvaluable, evaluate_interview
 from .scoring import Scorer
 
-logger = logging.getLogger("evals.worker")
+logger = logging.getLogger("evals.evaluation_queue")
 
 ERROR_BACKOFF_S = 300.0
 

@@ -17,13 +17,13 @@ from typing import Any
 
 from interview_store import InterviewNotFound, InterviewRecord, InterviewStatus, InterviewStore
 
-from .metrics import compute_metrics, merge_turns
 from .prompt import build_prompt
 from .render import render_report_html
 from .report import failed_report, insufficient_signal_report, scored_report
 from .scoring import Scorer, ScoringFailed
+from .talk_metrics import compute_metrics, merge_turns
 
-logger = logging.getLogger("evals.pipeline")
+logger = logging.getLogger("evals.evaluation")
 
 EVALUABLE = (InterviewStatus.ENDED, InterviewStatus.EVALUATED)
 

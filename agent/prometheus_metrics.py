@@ -206,7 +206,7 @@ def sweep_dead_processes(directory: Path | None = None) -> list[int]:
         pid = int(match.group(1))
         if pid == os.getpid() or _pid_alive(pid) or pid in swept:
             continue
-        prom_multiprocess.mark_process_dead(pid, str(directory))
+        prom_multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
         swept.append(pid)
     return swept
 
