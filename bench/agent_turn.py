@@ -65,8 +65,8 @@ async def _job(args: argparse.Namespace) -> None:
     from agent.settings import AgentSettings
     from agent.worker import finalize, run_job
     from interview_store import InterviewStore, database_url_for
-    from tests.agent_support import sample_plan
-    from tests.fake_audio_io import CapturingSpeaker, WavMicrophone
+    from testkit.audio_io import CapturingSpeaker, WavMicrophone
+    from testkit.interview_fixtures import sample_plan
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-job-"))
     settings = AgentSettings(
@@ -209,9 +209,9 @@ async def _run_sessions(
 
 
 async def _main(args: argparse.Namespace) -> None:
-    from tests.fake_audio_io import espeak_wav
-    from tests.fake_gemini_live import FakeGeminiLive, Reply
-    from tests.tls import LocalTLS
+    from testkit.audio_io import espeak_wav
+    from testkit.gemini_live import FakeGeminiLive, Reply
+    from testkit.tls import LocalTLS
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-agent-"))
     tls = LocalTLS(tmp / "tls")

@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.cv_samples import normal_cv_pdf  # noqa: E402
+from testkit.cv_samples import normal_cv_pdf  # noqa: E402
 from tokenserver.cv_parsing import CVLimits, parse_cv  # noqa: E402
 from tokenserver.tokens import CandidateGrant, TokenMinter, TokenOptions  # noqa: E402
 

@@ -15,8 +15,8 @@ from livekit.agents import vad
 from agent.session import load_vad
 from agent.settings import AgentSettings
 from interview_store import InterviewStore, database_url_for
-from tests.fake_gemini_live import FakeGeminiLive
-from tests.tls import LocalTLS
+from testkit.gemini_live import FakeGeminiLive
+from testkit.tls import LocalTLS
 
 
 def postgres_admin_url() -> str | None:

@@ -22,10 +22,10 @@ from agent.interview_context import AgentOptions
 from agent.settings import AgentSettings
 from agent.worker import InterviewRun, on_session_end, run_job
 from interview_store import EventKind, InterviewRecord, InterviewStatus, InterviewStore
-from tests.agent_support import sample_plan
-from tests.fake_audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
-from tests.fake_gemini_live import FakeGeminiLive, Fault, Reply
-from tests.tls import LocalTLS
+from testkit.audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
+from testkit.gemini_live import FakeGeminiLive, Fault, Reply
+from testkit.interview_fixtures import sample_plan
+from testkit.tls import LocalTLS
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -40,7 +40,7 @@ from interview_store import (
     InterviewType,
     ParsedCV,
 )
-from tests.agent_support import FakeClock, sample_plan
+from testkit.interview_fixtures import FakeClock, sample_plan
 from tests.fake_llm import FakeLLM, ToolCall, Turn
 
 # --- the phase machine ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 
 import tokenserver.cv_parsing as cv_parsing
 from interview_store import ParsedCV
-from tests.cv_samples import (
+from testkit.cv_samples import (
     NAME,
     corrupt_cv_pdf,
     encrypted_cv_pdf,

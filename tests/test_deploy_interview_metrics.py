@@ -21,10 +21,10 @@ from livekit.agents.telemetry.http_server import HttpServer as MetricsServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from interview_store import InterviewStore
-from tests.fake_audio_io import espeak_wav
-from tests.fake_gemini_live import FakeGeminiLive, Fault, Reply
+from testkit.audio_io import espeak_wav
+from testkit.gemini_live import FakeGeminiLive, Fault, Reply
+from testkit.tls import LocalTLS
 from tests.test_agent_gemini import live_interview
-from tests.tls import LocalTLS
 
 pytestmark = pytest.mark.timeout(180)
 

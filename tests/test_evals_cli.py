@@ -15,7 +15,7 @@ from evals.batch import BatchSelection, run_batch
 from evals.evaluation_queue import EvalWorker
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import InterviewStatus, InterviewStore, database_url_for
-from tests.fake_gemini_api import FakeGeminiApi, Reply
+from testkit.gemini_api import FakeGeminiApi, Reply
 from tests.fake_interview import run_json, write_interview
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from evals.evaluation import evaluate_interview
 from evals.render import CANDIDATE, render_report_html
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import InterviewStore
-from tests.fake_gemini_api import FakeGeminiApi
+from testkit.gemini_api import FakeGeminiApi
 from tests.fake_interview import SCRIPT, run_json, write_interview
 
 CHROMIUM = "/usr/bin/chromium"

@@ -16,7 +16,7 @@ from evals.evaluation import evaluate_interview
 from evals.rubric import CALIBRATION, DIMENSION_KEYS, DIMENSIONS
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import InterviewStatus, InterviewStore
-from tests.fake_gemini_api import CapturedRequest, FakeGeminiApi, Reply
+from testkit.gemini_api import CapturedRequest, FakeGeminiApi, Reply
 from tests.fake_interview import CV_TEXT, SCRIPT, T0, run_json, run_payload, write_interview
 
 

@@ -6,7 +6,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from tests.fake_gemini_api import FakeGeminiApi, Reply
+from testkit.gemini_api import FakeGeminiApi, Reply
 
 
 def _client(api: FakeGeminiApi) -> genai.Client:

@@ -18,7 +18,7 @@ from agent.recording import (
     egress_filepath,
 )
 from interview_store import EventKind, InterviewPlan, InterviewRecord, InterviewStore
-from tests.fake_livekit_twirp import FakeLiveKitTwirp
+from testkit.livekit_twirp import FakeLiveKitTwirp
 from tests.tokenserver_harness import (
     API_KEY,
     API_SECRET,

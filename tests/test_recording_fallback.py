@@ -22,10 +22,10 @@ from agent.recording import AGENT_AUDIO_NAME, RecordingSettings, save_agent_audi
 from agent.settings import AgentSettings
 from agent.worker import on_session_end, run_job
 from interview_store import InterviewPlan, InterviewStore, RecordingKind
-from tests.agent_support import sample_plan
-from tests.fake_audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
-from tests.fake_gemini_live import FakeGeminiLive, Reply
-from tests.tls import LocalTLS
+from testkit.audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
+from testkit.gemini_live import FakeGeminiLive, Reply
+from testkit.interview_fixtures import sample_plan
+from testkit.tls import LocalTLS
 from tests.tokenserver_harness import client_for, recruiter_headers
 
 pytestmark = pytest.mark.timeout(120)

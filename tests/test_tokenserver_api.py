@@ -14,7 +14,7 @@ import pytest
 from livekit import api
 
 from interview_store import InterviewStatus, InterviewStore
-from tests.cv_samples import (
+from testkit.cv_samples import (
     NAME,
     corrupt_cv_pdf,
     encrypted_cv_pdf,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from interview_store import InterviewStore, database_url_for
-from tests.cv_samples import NAME, SECRET_PHRASE, normal_cv_pdf
+from testkit.cv_samples import NAME, SECRET_PHRASE, normal_cv_pdf
 from tests.tokenserver_harness import (
     API_KEY,
     API_SECRET,

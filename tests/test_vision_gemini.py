@@ -17,8 +17,8 @@ from pydantic import SecretStr
 from agent.vision import VisionService, VisionSettings
 from agent.vision.gemini_review import GeminiReviewer, ReviewFrame
 from interview_store import EventKind, InterviewStore
-from tests.agent_support import FakeClock, sample_plan
-from tests.fake_gemini_api import FakeGeminiApi, Reply
+from testkit.gemini_api import FakeGeminiApi, Reply
+from testkit.interview_fixtures import FakeClock, sample_plan
 
 
 def settings(api: FakeGeminiApi, **kw: object) -> VisionSettings:

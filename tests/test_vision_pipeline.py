@@ -24,7 +24,7 @@ from agent.vision.face import FaceBox, FaceReading, HeadPose
 from agent.vision.hints import NOTE_PREFIX, HintBroker
 from agent.vision.source import VideoSourceSelector
 from interview_store import EventKind, InterviewStore, Observation
-from tests.agent_support import FakeClock, sample_plan
+from testkit.interview_fixtures import FakeClock, sample_plan
 from tests.fake_llm import FakeLLM, Turn
 
 FPS = 10

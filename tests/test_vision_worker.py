@@ -16,11 +16,11 @@ from agent.settings import AgentSettings
 from agent.vision import VisionService, VisionSettings
 from agent.worker import finalize, run_job
 from interview_store import EventKind, InterviewStore
-from tests.agent_support import FakeClock, sample_plan
-from tests.fake_gemini_live import FakeGeminiLive
+from testkit.gemini_live import FakeGeminiLive
+from testkit.interview_fixtures import FakeClock, sample_plan
+from testkit.tls import LocalTLS
 from tests.fake_llm import FakeLLM
 from tests.test_vision_pipeline import SyntheticVideo
-from tests.tls import LocalTLS
 
 
 async def test_run_job_samples_analyses_and_stores(

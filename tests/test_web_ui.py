@@ -19,7 +19,7 @@ from livekit import api
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from interview_store import InterviewPlan, InterviewStatus, InterviewStore
-from tests.cv_samples import corrupt_cv_pdf, normal_cv_pdf
+from testkit.cv_samples import corrupt_cv_pdf, normal_cv_pdf
 from tests.web_support import (
     API_KEY,
     API_SECRET,

@@ -23,7 +23,7 @@ from google.protobuf.json_format import MessageToJson, Parse
 from google.protobuf.message import Message
 from livekit import api
 
-from tests.loopback_http import LoopbackHttpServer
+from testkit.loopback_http import LoopbackHttpServer
 
 
 @dataclass
@@ -172,16 +172,16 @@ class FakeLiveKitTwirp(LoopbackHttpServer):
             self.egresses[egress_id] = info
             return info
         if method == "StopEgress":
-            info = self.egresses.get(message.egress_id)
-            if info is None:
+            stopped = self.egresses.get(message.egress_id)
+            if stopped is None:
                 return _twirp_error(404, "not_found", "egress not found")
-            if info.status not in (
+            if stopped.status not in (
                 api.EgressStatus.EGRESS_STARTING,
                 api.EgressStatus.EGRESS_ACTIVE,
             ):
                 return _twirp_error(412, "failed_precondition", "egress is not active")
-            info.status = api.EgressStatus.EGRESS_ENDING
-            return info
+            stopped.status = api.EgressStatus.EGRESS_ENDING
+            return stopped
         if method == "ListEgress":
             items = [
                 i

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.loopback_http import LoopbackHttpServer
+from testkit.loopback_http import LoopbackHttpServer
 
 
 @dataclass
@@ -36,7 +36,8 @@ class CapturedRequest:
 
     @property
     def generation_config(self) -> dict[str, Any]:
-        return self.body.get("generationConfig", {})
+        config: dict[str, Any] = self.body.get("generationConfig", {})
+        return config
 
     @property
     def system_instruction(self) -> str:
