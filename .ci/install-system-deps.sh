@@ -9,6 +9,10 @@ packages=(
   docker-compose        # validates docker-compose.yml without an engine
   fonts-dejavu-core     # deterministic text in screenshots
   libgl1 libglib2.0-0   # OpenCV (pulled in by mediapipe) loads these at import
+  redis-server          # the two-node LiveKit cluster in the end-to-end tests
+  bubblewrap            # sandbox/: namespaces for untrusted candidate code
+  g++                   # sandbox/: the compiled language candidates may choose
+  prometheus            # promtool checks and unit-tests the alert rules in deploy/
 )
 missing=()
 for p in "${packages[@]}"; do
