@@ -1,4 +1,4 @@
-"""`python -m evals report <id> | worker | batch [...] | scenarios [...]`.
+"""`python -m evals report <id> | worker | batch [...]`.
 
 Configuration errors end the process with one line (no traceback), like every other
 process of the platform.
@@ -61,10 +61,6 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--flag", help="only reports carrying this flag, e.g. evaluation_failed")
     batch.add_argument("--limit", type=int)
     batch.add_argument("--concurrency", type=int, default=2)
-    scen = sub.add_parser("scenarios", help="persona scenarios against the interviewer agent")
-    scen.add_argument("--only", action="append", help="scenario name (repeatable)")
-    scen.add_argument("--turns", type=int, default=8, help="candidate turns per scenario")
-    scen.add_argument("--json", action="store_true", help="print results as JSON")
     return p
 
 
@@ -150,12 +146,6 @@ async def _batch(settings: EvalSettings, args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-async def _scenarios(settings: EvalSettings, args: argparse.Namespace) -> int:
-    from .scenarios.runner import run_cli
-
-    return await run_cli(settings, only=args.only, as_json=args.json, max_turns=args.turns)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -165,9 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(settings, args.interview_id, args.json))
         if args.command == "worker":
             return asyncio.run(_worker(settings))
-        if args.command == "batch":
-            return asyncio.run(_batch(settings, args))
-        return asyncio.run(_scenarios(settings, args))
+        return asyncio.run(_batch(settings, args))
     except SettingsError as e:
         print(str(e), file=sys.stderr)
         return 2

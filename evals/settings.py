@@ -1,7 +1,7 @@
 """Settings of the evaluation process (`python -m evals ...`).
 
 The Google API key is optional here because only scoring needs it: objective metrics, the
-HTML page and the offline scenario suite run without one. Commands that call the model ask
+HTML page and the report worker run without one. Commands that call the model ask
 for it through `require_api_key`, which fails with the same one-line error as start-up.
 """
 
@@ -14,7 +14,7 @@ from interview_store import SettingsError, StoreSettings
 
 class EvalSettings(StoreSettings):
     google_api_key: str | None = None
-    """Gemini API key (GOOGLE_API_KEY); required for scoring and live scenarios."""
+    """Gemini API key (GOOGLE_API_KEY); required for scoring."""
 
     eval_model: str = "gemini-2.5-flash"
     """Model that scores the rubric (generate_content with a JSON response schema)."""
@@ -39,10 +39,6 @@ class EvalSettings(StoreSettings):
 
     eval_poll_interval_s: float = Field(default=10.0, gt=0)
     """How often `python -m evals worker` looks for interviews marked `ended`."""
-
-    eval_scenario_model: str = "gemini-2.5-flash"
-    """Text model that plays the interviewer in `python -m evals scenarios` (the live agent
-    uses Gemini Live; the scenarios exercise the same instructions, tools and guards)."""
 
     gemini_base_url: str | None = None
     """Override of the Gemini REST endpoint (proxies, tests on loopback); unset = Google's."""

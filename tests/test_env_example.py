@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings
 
 from agent.recording import RecordingSettings
+from agent.scenarios.settings import ScenarioSettings
 from agent.settings import AgentSettings
 from agent.vision.settings import VisionSettings
 from evals.settings import EvalSettings
@@ -23,6 +24,7 @@ SETTINGS: list[type[BaseSettings]] = [
     VisionSettings,
     TokenServerSettings,
     EvalSettings,
+    ScenarioSettings,
 ]
 
 

@@ -152,6 +152,20 @@ def test_since_accepts_ages_and_dates() -> None:
     assert _parse_since("2025-01-02") == datetime(2025, 1, 2, tzinfo=UTC)
 
 
-async def test_scenarios_need_a_key_and_say_so(tmp_path: Path) -> None:
-    code, _, err = await _run("scenarios", "--only", "terse", env=_env(tmp_path), cwd=tmp_path)
-    assert code == 2 and "GOOGLE_API_KEY is required" in err and "Traceback" not in err
+async def test_help_needs_no_configuration(tmp_path: Path) -> None:
+    """Settings load only when a command runs: `--help` in an empty environment (no .env in
+    the working directory, nothing but PATH and PYTHONPATH) prints the commands."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)}
+    for args in (("--help",), ("report", "--help"), ("batch", "--help")):
+        code, out, err = await _run(*args, env=env, cwd=tmp_path)
+        assert code == 0, err
+        assert out.startswith("usage: python -m evals"), out
+    code, out, _ = await _run("--help", env=env, cwd=tmp_path)
+    assert "{report,worker,batch}" in out  # the persona scenarios live in agent.scenarios now
+
+
+async def test_a_command_without_configuration_fails_in_one_line(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "EVAL_RUNS": "zero"}
+    code, _, err = await _run("worker", env=env, cwd=tmp_path)
+    assert code == 2 and "EVAL_RUNS" in err and "Traceback" not in err
+    assert not (tmp_path / "data").exists()  # nothing created before the settings were valid

@@ -2,17 +2,24 @@
 a scripted candidate, livekit-agents' judges on a scripted judge model, and our own checks.
 
 With a Google API key the same runner plays the personas against Gemini
-(`python -m evals scenarios`); here the scripts pin down what a well-behaved interviewer does
+(`python -m agent.scenarios`); here the scripts pin down what a well-behaved interviewer does
 per persona, and the negative cases show each check can fail.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from evals.scenarios import PERSONAS, ScriptedCandidate, persona, run_scenario
+from agent.scenarios import PERSONAS, ScriptedCandidate, persona, run_scenario
 from interview_store import InterviewStore
 from tests.fake_llm import FakeLLM, ToolCall, Turn
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def say(text: str) -> list[Turn]:
@@ -175,3 +182,30 @@ async def test_a_failing_llm_judge_fails_the_scenario(sqlite_store: InterviewSto
     result = await run(sqlite_store, "senior", GOOD["senior"], verdict="fail")
     assert not result.passed  # type: ignore[attr-defined]
     assert result.judgments["senior_intent"]["verdict"] == "fail"  # type: ignore[attr-defined]
+
+
+def _cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m agent.scenarios` in a clean environment: no key, no .env in the cwd."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "agent.scenarios", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_help_needs_no_configuration(tmp_path: Path) -> None:
+    done = _cli("--help", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m agent.scenarios")
+    assert "--only" in done.stdout and "--turns" in done.stdout
+
+
+def test_cli_needs_a_key_and_says_so(tmp_path: Path) -> None:
+    done = _cli("--only", "terse", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "GOOGLE_API_KEY is required" in done.stderr and "Traceback" not in done.stderr

@@ -15,9 +15,22 @@ from livekit.agents.evals import Judge, JudgmentResult
 from livekit.agents.llm import LLM, ChatContext
 
 from agent.phases import PHASE_ORDER
-from interview_store import InterviewRecord
+from interview_store import EventKind, InterviewEvent, InterviewRecord
 
-from ..talk_metrics import tool_call
+
+def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
+    """(tool name, arguments) of a TOOL_CALL event, as agent/persistence.py writes it.
+
+    The report side (`evals/talk_metrics.py`) reads the same events with its own helper: the
+    agent and evals share only `interview_store`, never each other's modules.
+    """
+    if event.kind != EventKind.TOOL_CALL:
+        return None
+    name = event.data.get("name")
+    if not isinstance(name, str):
+        return None
+    args = event.data.get("arguments")
+    return name, args if isinstance(args, dict) else {}
 
 
 def _result(ok: bool, why: str) -> JudgmentResult:

@@ -3,7 +3,7 @@
 Each scenario plays a simulated candidate (a persona) against the real interviewer agent
 (`agent.interviewer.Interviewer` built through its public constructor, with its phase machine
 and persistence) and judges the conversation with livekit-agents' judges plus our own
-deterministic checks. With GOOGLE_API_KEY (`python -m evals scenarios`) the interviewer, the
+deterministic checks. With GOOGLE_API_KEY (`python -m agent.scenarios`) the interviewer, the
 candidate and the judges are Gemini; the test suite runs the same code with scripted models.
 """
 

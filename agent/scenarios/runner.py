@@ -5,7 +5,7 @@ The interviewer is the product's own (`Interviewer` + `InterviewContext` + `buil
 same instructions, tools, phase machine and persistence as a live interview, only text in and
 out. Time is simulated (each exchange advances the interview clock), so time boxes and the
 minimum-duration guard behave as in a real interview without waiting for it. Models are
-injected: Gemini for `python -m evals scenarios`, scripted ones in the test suite.
+injected: Gemini for `python -m agent.scenarios`, scripted ones in the test suite.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from interview_store import (
     database_url_for,
 )
 
-from ..settings import EvalSettings
 from .checks import (
     FollowupFlaggedJudge,
     NoInstructionLeakJudge,
@@ -51,8 +50,9 @@ from .checks import (
     ToolUsedJudge,
 )
 from .personas import PERSONAS, Persona
+from .settings import ScenarioSettings
 
-logger = logging.getLogger("evals.scenarios")
+logger = logging.getLogger("agent.scenarios")
 
 Line = tuple[str, str]  # (speaker, text)
 
@@ -308,13 +308,18 @@ async def run_scenario(
 
 
 async def run_cli(
-    settings: EvalSettings, *, only: Sequence[str] | None, as_json: bool, max_turns: int = 8
+    settings: ScenarioSettings,
+    *,
+    api_key: str,
+    only: Sequence[str] | None,
+    as_json: bool,
+    max_turns: int = 8,
 ) -> int:
-    """`python -m evals scenarios`: every persona against Gemini; exit 1 if any failed."""
+    """`python -m agent.scenarios`: every persona against Gemini; exit 1 if any failed."""
     from google import genai
     from livekit.plugins import google
 
-    key = settings.require_api_key()
+    key = api_key
     chosen = [p for p in PERSONAS if not only or p.name in only]
     unknown = set(only or ()) - {p.name for p in PERSONAS}
     if unknown:
@@ -322,22 +327,24 @@ async def run_cli(
         return 2
     client = genai.Client(api_key=key)
     results: list[ScenarioResult] = []
-    with tempfile.TemporaryDirectory(prefix="evals-scenarios-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="agent-scenarios-") as tmp:
         store = InterviewStore(
             database_url=database_url_for(None, Path(tmp)), storage_dir=Path(tmp)
         )
         await store.migrate()
         try:
             for p in chosen:
-                interviewer = google.LLM(model=settings.eval_scenario_model, api_key=key)
-                judge = google.LLM(model=settings.eval_model, api_key=key, temperature=0.0)
+                interviewer = google.LLM(model=settings.scenario_model, api_key=key)
+                judge = google.LLM(
+                    model=settings.scenario_judge_model, api_key=key, temperature=0.0
+                )
                 result = await run_scenario(
                     p,
                     interviewer_llm=interviewer,
                     judge_llm=judge,
                     candidate=GeminiCandidate(
                         client=client,
-                        model=settings.eval_model,
+                        model=settings.scenario_judge_model,
                         persona=p,
                         max_lines=max_turns,
                     ),
