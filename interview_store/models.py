@@ -11,32 +11,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field, computed_field
+
+from .contract import ContractModel
+from .evaluation_report import Report, ReportRender
+from .vocabulary import (
+    EventKind,
+    InterviewStatus,
+    InterviewType,
+    Level,
+    ObservationKind,
+    ObservationSource,
+    Phase,
+    Speaker,
+)
 
 
-class InterviewStatus(StrEnum):
-    CREATED = "created"
-    LIVE = "live"
-    ENDED = "ended"
-    EVALUATED = "evaluated"
-    FAILED = "failed"
-
-
-class Level(StrEnum):
-    BEGINNER = "beginner"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
-
-
-class InterviewType(StrEnum):
-    TECHNICAL = "technical"
-    BEHAVIOURAL = "behavioural"
-    SYSTEM_DESIGN = "system_design"
-    CODING = "coding"
-    MIXED = "mixed"
-
-
-class CVSections(BaseModel):
+class CVSections(ContractModel):
     contact: str = ""
     skills: str = ""
     experience: str = ""
@@ -44,21 +35,21 @@ class CVSections(BaseModel):
     education: str = ""
 
 
-class ParsedCV(BaseModel):
+class ParsedCV(ContractModel):
     text: str
     sections: CVSections = Field(default_factory=CVSections)
     pages: int = 0
     file_type: Literal["pdf", "docx"] = "pdf"
 
 
-class SkillGap(BaseModel):
+class SkillGap(ContractModel):
     """Skills the job description asks for, split by whether the CV mentions them."""
 
     matched: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
 
 
-class InterviewPlan(BaseModel):
+class InterviewPlan(ContractModel):
     role: str
     level: Level = Level.INTERMEDIATE
     interview_type: InterviewType = InterviewType.MIXED
@@ -70,10 +61,7 @@ class InterviewPlan(BaseModel):
     planned_minutes: int = 30
 
 
-Speaker = Literal["candidate", "interviewer"]
-
-
-class TranscriptItem(BaseModel):
+class TranscriptItem(ContractModel):
     """One finalised utterance. `item_id` makes appends idempotent across reconnects."""
 
     item_id: str
@@ -81,34 +69,24 @@ class TranscriptItem(BaseModel):
     text: str
     start_time: float
     end_time: float
-    phase: str | None = None
+    phase: Phase | None = None
     interrupted: bool = False
 
 
-class EventKind(StrEnum):
-    PHASE_CHANGE = "phase_change"
-    TOOL_CALL = "tool_call"
-    ERROR = "error"
-    LATENCY = "latency"
-    USAGE = "usage"
-    HINT = "hint"
-    NOTE = "note"
-
-
-class InterviewEvent(BaseModel):
+class InterviewEvent(ContractModel):
     kind: EventKind
     at: float
-    phase: str | None = None
+    phase: Phase | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class Observation(BaseModel):
+class Observation(ContractModel):
     """An observable fact from the video analysis (never an inferred emotion or trait)."""
 
     at: float
-    source: Literal["local", "gemini"]
-    kind: str
-    phase: str | None = None
+    source: ObservationSource
+    kind: ObservationKind
+    phase: Phase | None = None
     confidence: float = 1.0
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -118,7 +96,7 @@ class RecordingKind(StrEnum):
     AGENT_AUDIO = "agent_audio"
 
 
-class Recording(BaseModel):
+class Recording(ContractModel):
     kind: RecordingKind
     status: Literal["complete", "failed"] = "complete"
     location: str | None = None
@@ -128,7 +106,7 @@ class Recording(BaseModel):
     created_at: datetime | None = None
 
 
-class InterviewSummary(BaseModel):
+class InterviewSummary(ContractModel):
     """A row of the recruiters' list: cheap to load, no transcript."""
 
     id: str
@@ -145,8 +123,10 @@ class InterviewSummary(BaseModel):
     overall_score: float | None = None
     flags: list[str] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def duration_s(self) -> float | None:
+        """From going live to the end; None until both happened."""
         if self.started_at is None or self.ended_at is None:
             return None
         return (self.ended_at - self.started_at).total_seconds()
@@ -160,14 +140,20 @@ class InterviewRecord(InterviewSummary):
     events: list[InterviewEvent] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
     recordings: list[Recording] = Field(default_factory=list)
-    report: dict[str, Any] | None = None
+    report: Report | None = None
+    report_issue: str | None = None
+    """Why a stored report could not be read (another schema version, or invalid); the
+    record stays readable and `report` is None."""
+    report_render: ReportRender = Field(default_factory=ReportRender)
     session_report: dict[str, Any] | None = None
 
     def events_of(self, kind: EventKind) -> list[InterviewEvent]:
         return [e for e in self.events if e.kind == kind]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def phase_timeline(self) -> list[InterviewEvent]:
+        """The phase changes, in the order they happened."""
         return self.events_of(EventKind.PHASE_CHANGE)
 
     @property

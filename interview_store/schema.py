@@ -28,6 +28,9 @@ interviews = sa.Table(
     sa.Column("overall_score", sa.Float, nullable=True),
     sa.Column("flags", JsonType, nullable=True),
     sa.Column("session_report", JsonType, nullable=True),
+    # whether report.html was drawn for the stored report (revision 0002)
+    sa.Column("report_render_state", sa.String(16), nullable=True),
+    sa.Column("report_render_error", sa.Text, nullable=True),
 )
 
 

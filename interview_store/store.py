@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,22 +18,30 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from . import schema
 from .config import StoreSettings
+from .evaluation_report import (
+    REPORT_SCHEMA_VERSION,
+    Report,
+    ReportRender,
+    ReportRenderState,
+)
 from .models import (
     InterviewEvent,
     InterviewPlan,
     InterviewRecord,
-    InterviewStatus,
     InterviewSummary,
     Observation,
     Recording,
     TranscriptItem,
 )
+from .recording_layout import interview_folder
+from .vocabulary import InterviewStatus
 
 _MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x1E7E_5707  # arbitrary, constant: one advisory lock for schema upgrades
@@ -49,6 +57,10 @@ _ENTERED_FROM: dict[InterviewStatus, tuple[InterviewStatus, ...]] = {
 
 class InterviewNotFound(LookupError):
     pass
+
+
+class InvalidReport(ValueError):
+    """A report that does not match the current `Report` schema: refused, nothing written."""
 
 
 class InvalidTransition(RuntimeError):
@@ -129,8 +141,9 @@ class InterviewStore:
         await self._engine.dispose()
 
     def files_dir(self, interview_id: str) -> Path:
-        """Per-interview folder for recordings and rendered reports (not created here)."""
-        return self._storage_dir / "interviews" / str(uuid.UUID(interview_id))
+        """Per-interview folder for recordings and rendered reports (not created here); the
+        layout is `recording_layout`'s, shared with the agent and egress."""
+        return self._storage_dir / interview_folder(interview_id)
 
     # --- interviews ---------------------------------------------------------------
 
@@ -187,12 +200,18 @@ class InterviewStore:
             observations = await rows(t.observations)
             recordings = await rows(t.recordings)
         m = row._mapping
+        report, report_issue = _read_report(m["report"])
         return InterviewRecord(
             **_summary_fields(m),
             plan=InterviewPlan.model_validate(m["plan"]),
             candidate_identity=m["candidate_identity"],
             evaluated_at=_aware(m["evaluated_at"]),
-            report=m["report"],
+            report=report,
+            report_issue=report_issue,
+            report_render=ReportRender(
+                state=m["report_render_state"] or ReportRenderState.NOT_READY,
+                error=m["report_render_error"],
+            ),
             session_report=m["session_report"],
             transcript=[
                 TranscriptItem.model_validate(_fields(r, TranscriptItem)) for r in transcript
@@ -266,19 +285,38 @@ class InterviewStore:
             raise InterviewNotFound(interview_id)
         raise InvalidTransition(interview_id, InterviewStatus(current), status)
 
-    async def save_report(
-        self,
-        interview_id: str,
-        report: dict[str, Any],
-        *,
-        overall_score: float | None,
-        flags: Iterable[str] = (),
-    ) -> None:
-        """Store the evaluation and mark the interview evaluated (re-evaluation allowed)."""
+    async def save_report(self, interview_id: str, report: Report) -> None:
+        """Store the evaluation and mark the interview evaluated (re-evaluation allowed).
+
+        The report is validated again here (a model can be mutated after it was built), so
+        nothing that a reader could not load is ever written. Its page is not drawn yet:
+        the render state goes back to not_ready until `set_report_render` says otherwise.
+        The list's score and flags columns are copies of the report's own fields.
+        """
+        data = report.model_dump(mode="json")
+        try:
+            Report.model_validate(data)
+        except ValidationError as e:
+            raise InvalidReport(f"report does not match the schema: {_first_error(e)}") from None
+        if report.interview_id != interview_id:
+            raise InvalidReport(f"report is for interview {report.interview_id}")
         await self._update(
-            interview_id, report=report, overall_score=overall_score, flags=list(flags)
+            interview_id,
+            report=data,
+            overall_score=report.overall_score,
+            flags=[f.value for f in report.flags],
+            report_render_state=ReportRenderState.NOT_READY.value,
+            report_render_error=None,
         )
         await self.set_status(interview_id, InterviewStatus.EVALUATED)
+
+    async def set_report_render(self, interview_id: str, render: ReportRender) -> None:
+        """Record whether report.html was drawn for the stored report (and why not)."""
+        await self._update(
+            interview_id,
+            report_render_state=render.state.value,
+            report_render_error=render.error,
+        )
 
     async def save_session_report(self, interview_id: str, session_report: dict[str, Any]) -> None:
         await self._update(interview_id, session_report=session_report)
@@ -342,6 +380,29 @@ def _upgrade_to_head(connection: Connection) -> None:
     cfg.set_main_option("script_location", str(_MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+
+
+def _read_report(stored: Any) -> tuple[Report | None, str | None]:
+    """A stored report, or why it cannot be read: another schema version or invalid data
+    must not make the record (and with it the recruiter's page) unreadable."""
+    if stored is None:
+        return None, None
+    version = stored.get("schema_version") if isinstance(stored, dict) else None
+    if version != REPORT_SCHEMA_VERSION:
+        return None, (
+            f"the stored report has schema version {version}, this version reads "
+            f"{REPORT_SCHEMA_VERSION}; re-run the evaluation (python -m evals report <id>)"
+        )
+    try:
+        return Report.model_validate(stored), None
+    except ValidationError as e:
+        return None, f"the stored report is invalid ({_first_error(e)}); re-run the evaluation"
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "report"
+    return f"{where}: {first['msg']} ({error.error_count()} error(s))"
 
 
 def _fields(row: RowMapping, model: type[Any]) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""The JSON bodies the token server answers with and the web client reads.
+
+They live here, not in `tokenserver`, because two consumers need them without importing the
+token server: the JSON Schema export (from which the browser's TypeScript types are
+generated) and the tests. The token server builds these models and serialises them; it never
+assembles a body dict by hand.
+"""
+
+from __future__ import annotations
+
+from .contract import ContractModel
+from .evaluation_report import CandidateFeedback, ReportStatus
+from .models import InterviewRecord, InterviewSummary, Recording
+from .vocabulary import InterviewStatus
+
+
+class ErrorBody(ContractModel):
+    """Every 4xx/5xx answer: what to fix, and the form field it concerns (if any)."""
+
+    error: str
+    field: str | None = None
+
+
+class CreatedInterview(ContractModel):
+    """`POST /api/interviews` → 201: what the browser needs to join the room."""
+
+    interview_id: str
+    room: str
+    server_url: str
+    participant_token: str
+
+
+class InterviewListPage(ContractModel):
+    """`GET /api/interviews`: one page, newest first."""
+
+    items: list[InterviewSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class RecordingEntry(Recording):
+    url: str | None
+    """Where to stream it (None for a failed recording)."""
+
+
+class RecordingLinks(ContractModel):
+    """The newest complete recording of each kind, for the player."""
+
+    egress: str | None
+    agent_audio: str | None
+
+
+class InterviewDetail(InterviewRecord):
+    """`GET /api/interviews/{id}`: the record for recruiters, with links.
+
+    `session_report` (large) is null unless `?include=session_report` is asked for.
+    """
+
+    recordings: list[RecordingEntry]  # type: ignore[assignment]
+    recording_links: RecordingLinks
+    report_html_url: str | None
+    """The rendered report page; None unless `report_render.state` is rendered."""
+
+
+class FeedbackResponse(ContractModel):
+    """`GET /api/interviews/{id}/feedback`: the candidate's view."""
+
+    status: InterviewStatus
+    report_status: ReportStatus | None
+    """How the evaluation went (scored, or why there are no detailed notes); None until
+    evaluated."""
+    feedback: CandidateFeedback | None
