@@ -1,0 +1,316 @@
+"""The typed shape of one coding problem, validated when a problem file is loaded.
+
+Problems are data (one TOML file each under `problem_bank/problems/`), so the model is where a
+broken file is caught: an argument that does not match the signature's type, a hint list of the
+wrong length or a missing reference solution fails at load time with the file and field named,
+not half-way through an interview.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Language = Literal["python", "javascript", "cpp"]
+"""Languages every problem ships starter code and a reference solution for."""
+
+LANGUAGES: tuple[Language, ...] = ("python", "javascript", "cpp")
+
+JS_SAFE_INT = 2**53 - 1
+"""Integers beyond this lose precision in JavaScript, so test data must stay inside it."""
+
+
+class Difficulty(StrEnum):
+    """Same three values as the interview's level, so a level picks a difficulty directly."""
+
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+    @property
+    def rank(self) -> int:
+        """0, 1, 2: what `easier`/`harder` step along."""
+        return _DIFFICULTY_ORDER.index(self)
+
+
+_DIFFICULTY_ORDER: tuple[Difficulty, ...] = (
+    Difficulty.BEGINNER,
+    Difficulty.INTERMEDIATE,
+    Difficulty.ADVANCED,
+)
+
+
+class RoleTag(StrEnum):
+    """Coarse role families a problem suits; `general` suits every role."""
+
+    GENERAL = "general"
+    BACKEND = "backend"
+    FRONTEND = "frontend"
+    DATA = "data"
+
+
+class ValueType(StrEnum):
+    """The small type vocabulary signatures use.
+
+    Kept small on purpose: each type needs a JSON shape, a C++ spelling, a C++ literal and a C++
+    printer in the harness, and a comparison rule in the judge.
+    """
+
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    STR = "str"
+    LIST_INT = "list[int]"
+    LIST_FLOAT = "list[float]"
+    LIST_BOOL = "list[bool]"
+    LIST_STR = "list[str]"
+    LIST_LIST_INT = "list[list[int]]"
+    LIST_LIST_STR = "list[list[str]]"
+    DICT_STR_INT = "dict[str,int]"
+
+    @property
+    def element(self) -> ValueType | None:
+        """The element type of a list type; None for scalars and dicts."""
+        return _ELEMENTS.get(self)
+
+
+_ELEMENTS: dict[ValueType, ValueType] = {
+    ValueType.LIST_INT: ValueType.INT,
+    ValueType.LIST_FLOAT: ValueType.FLOAT,
+    ValueType.LIST_BOOL: ValueType.BOOL,
+    ValueType.LIST_STR: ValueType.STR,
+    ValueType.LIST_LIST_INT: ValueType.LIST_INT,
+    ValueType.LIST_LIST_STR: ValueType.LIST_STR,
+}
+
+
+def conforms(value: object, value_type: ValueType) -> bool:
+    """Whether a JSON-decoded value has the shape of `value_type`.
+
+    bool is not an int here (Python says it is), and an int is accepted where a float is
+    expected, because JSON and JavaScript do not distinguish 2 from 2.0.
+    """
+    if value_type is ValueType.INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if value_type is ValueType.FLOAT:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if value_type is ValueType.BOOL:
+        return isinstance(value, bool)
+    if value_type is ValueType.STR:
+        return isinstance(value, str)
+    if value_type is ValueType.DICT_STR_INT:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and conforms(v, ValueType.INT) for k, v in value.items()
+        )
+    element = value_type.element
+    assert element is not None
+    return isinstance(value, list) and all(conforms(item, element) for item in value)
+
+
+def _ints_in(value: object) -> list[int]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        return [i for item in value for i in _ints_in(item)]
+    if isinstance(value, dict):
+        return [i for item in value.values() for i in _ints_in(item)]
+    return []
+
+
+def _floats_finite(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_floats_finite(item) for item in value)
+    return True
+
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PROBLEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+# Words the generated harnesses and C++ prelude reserve; a parameter named like one would not
+# compile or would shadow the harness.
+_RESERVED_NAMES = frozenset(
+    {
+        "int",
+        "float",
+        "bool",
+        "str",
+        "list",
+        "dict",
+        "len",
+        "json",
+        "sys",
+        "main",
+        "std",
+        "auto",
+        "const",
+        "var",
+        "let",
+        "function",
+        "return",
+        "new",
+        "delete",
+        "class",
+        "default",
+        "case",
+    }
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(_Strict):
+    name: str
+    type: ValueType
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, name: str) -> str:
+        if not _IDENTIFIER.match(name) or name in _RESERVED_NAMES:
+            raise ValueError(f"parameter name {name!r} must be a snake_case identifier")
+        return name
+
+
+class Signature(_Strict):
+    """The function the candidate writes: the same name in every language."""
+
+    name: str
+    params: Annotated[list[Parameter], Field(min_length=1, max_length=6)]
+    returns: ValueType
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, name: str) -> str:
+        if not _IDENTIFIER.match(name) or name in _RESERVED_NAMES:
+            raise ValueError(f"function name {name!r} must be a snake_case identifier")
+        return name
+
+    @model_validator(mode="after")
+    def _unique_params(self) -> Self:
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate parameter names in {names}")
+        return self
+
+
+class TestCase(_Strict):
+    """Positional arguments (JSON values) and the expected return value."""
+
+    __test__ = False  # not a pytest class
+
+    args: list[Any]
+    expected: Any
+
+
+class Example(_Strict):
+    """A worked example for the statement (shown to the candidate)."""
+
+    input: str
+    output: str
+    explanation: str = ""
+
+
+class PerLanguage(_Strict):
+    """One source text per shipped language."""
+
+    python: Annotated[str, Field(min_length=1)]
+    javascript: Annotated[str, Field(min_length=1)]
+    cpp: Annotated[str, Field(min_length=1)]
+
+    def for_language(self, language: Language) -> str:
+        text: str = getattr(self, language)
+        return text
+
+
+class Problem(_Strict):
+    """One problem of the bank.
+
+    `reference` exists only so tests can prove the tests are right; nothing shown to a candidate
+    or the interviewer model should include it (use `candidate_view`).
+    """
+
+    id: str
+    title: Annotated[str, Field(min_length=3, max_length=80)]
+    difficulty: Difficulty
+    topics: Annotated[list[str], Field(min_length=1)]
+    roles: Annotated[list[RoleTag], Field(min_length=1)]
+    statement: Annotated[str, Field(min_length=20)]
+    examples: Annotated[list[Example], Field(min_length=1)]
+    constraints: Annotated[list[str], Field(min_length=1)]
+    hints: Annotated[list[str], Field(min_length=2, max_length=4)]
+    signature: Signature
+    starter: PerLanguage
+    reference: PerLanguage
+    float_tolerance: Annotated[float, Field(gt=0, le=0.1)] = 1e-6
+    visible_tests: Annotated[list[TestCase], Field(min_length=2)]
+    hidden_tests: Annotated[list[TestCase], Field(min_length=3)]
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _PROBLEM_ID.match(value):
+            raise ValueError(f"id {value!r} must be a lowercase slug (a-z, 0-9, -)")
+        return value
+
+    @model_validator(mode="after")
+    def _tests_match_signature(self) -> Self:
+        params = self.signature.params
+        kinds = (("visible_tests", self.visible_tests), ("hidden_tests", self.hidden_tests))
+        for kind, cases in kinds:
+            for index, case in enumerate(cases):
+                where = f"{kind}[{index}]"
+                if len(case.args) != len(params):
+                    raise ValueError(
+                        f"{where}: {len(case.args)} args for {len(params)} parameters "
+                        f"({', '.join(p.name for p in params)})"
+                    )
+                for param, arg in zip(params, case.args, strict=True):
+                    _check_value(arg, param.type, f"{where} argument {param.name!r}")
+                _check_value(case.expected, self.signature.returns, f"{where} expected")
+        name = self.signature.name
+        for language in LANGUAGES:
+            for field, texts in (("starter", self.starter), ("reference", self.reference)):
+                if name not in texts.for_language(language):
+                    raise ValueError(f"{field}.{language} does not define {name!r}")
+        return self
+
+    @property
+    def hidden_count(self) -> int:
+        return len(self.hidden_tests)
+
+    def candidate_view(self) -> dict[str, Any]:
+        """What may be shown to a candidate (and snapshotted into the record): no reference
+        solution, no hidden tests, no hints (those are given one at a time)."""
+        return self.model_dump(
+            mode="json",
+            include={
+                "id",
+                "title",
+                "difficulty",
+                "topics",
+                "statement",
+                "examples",
+                "constraints",
+                "signature",
+                "starter",
+                "visible_tests",
+            },
+        ) | {"hidden_test_count": self.hidden_count}
+
+
+def _check_value(value: object, value_type: ValueType, where: str) -> None:
+    if not conforms(value, value_type):
+        raise ValueError(f"{where} is {value!r}, not a {value_type.value}")
+    if any(abs(i) > JS_SAFE_INT for i in _ints_in(value)):
+        raise ValueError(f"{where} has an integer beyond ±2**53, which JavaScript cannot hold")
+    if not _floats_finite(value):
+        raise ValueError(f"{where} has a non-finite float, which JSON cannot carry")
