@@ -7,6 +7,7 @@ import pytest
 from livekit import api
 
 from interview_store import EventKind, InterviewPlan, InterviewStatus, InterviewStore
+from tests.fake_interview import stored_report
 from tests.tokenserver_harness import (
     client_for,
     recruiter_headers,
@@ -129,7 +130,7 @@ async def test_room_finished_does_not_regress_an_evaluated_interview(
 ) -> None:
     record = await sqlite_store.create(InterviewPlan(role="SRE"))
     await sqlite_store.set_status(record.id, InterviewStatus.ENDED)
-    await sqlite_store.save_report(record.id, {"overall": 4}, overall_score=4.0)
+    await sqlite_store.save_report(record.id, stored_report(record.id, overall_score=4.0))
     async with client_for(sqlite_store) as client:
         r = await _post(client, _room_finished(record.room))
     assert r.json()["outcome"] == "already_evaluated"
