@@ -4,7 +4,8 @@ An `InterviewContext` is the AgentSession's `userdata` (tools reach it as `ctx.u
 
 - `interview_id`, `plan`, `store` — the record being run and where it lives;
 - `phases` — the `PhaseMachine` (`phases.current`, `phases.subscribe(listener)` for changes);
-- `log` — the `InterviewLog` writing transcript/events as they happen (`log.event(...)`);
+- `writer` — the `StoreWriter`, the one queued and retried path for every row the agent
+  writes; `log` — the `InterviewLog` turning session events into rows (`log.event(...)`);
 - `options` — the tuning knobs (`AgentOptions`, built from `AgentSettings`);
 - counters the report uses (`hints_given`, `followups`) and how the interview ended.
 """
@@ -13,46 +14,47 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from interview_store import InterviewPlan, InterviewStore
 
 from .persistence import InterviewLog
 from .phases import Phase, PhaseMachine
-from .settings import DEFAULT_PHASE_WEIGHTS, AgentSettings
+from .settings import AgentSettings
+from .store_writer import StoreWriter
 
 
 @dataclass
 class AgentOptions:
-    """The behaviour knobs of one interview (a plain copy of the relevant settings, so tests
-    and the benchmark can build one without environment variables)."""
+    """The behaviour knobs of one interview. No defaults here: `from_settings` copies the
+    deployed values and `defaults()` the settings' own defaults (harnesses without an
+    environment), so each knob has one default, in `AgentSettings`. Mutable on purpose:
+    tests widen a patience mid-interview."""
 
-    phase_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PHASE_WEIGHTS))
-    min_phase_s: float = 30.0
-    min_duration_fraction: float = 0.5
-    silence_patience_s: float = 20.0
-    coding_patience_s: float = 90.0
-    reply_stall_timeout_s: float = 10.0
-    nudge_repeat_s: float = 120.0
-    publish_interval_s: float = 5.0
-    hard_overrun_s: float = 300.0
-    """Beyond the planned duration plus this, the session is closed even without goodbye."""
-    tick_s: float = 1.0
-    """How often the pacer re-evaluates (tests raise it and call `Pacer.tick()` themselves)."""
+    phase_weights: dict[str, float]
+    min_phase_s: float
+    min_duration_fraction: float
+    silence_patience_s: float
+    coding_patience_s: float
+    reply_stall_timeout_s: float
+    nudge_repeat_s: float
+    publish_interval_s: float
 
     @classmethod
-    def from_settings(cls, settings: AgentSettings) -> AgentOptions:
-        return cls(
-            phase_weights=dict(settings.phase_weights),
-            min_phase_s=settings.min_phase_s,
-            min_duration_fraction=settings.min_duration_fraction,
-            silence_patience_s=settings.silence_patience_s,
-            coding_patience_s=settings.coding_patience_s,
-            reply_stall_timeout_s=settings.reply_stall_timeout_s,
-            nudge_repeat_s=settings.nudge_repeat_s,
-            publish_interval_s=settings.publish_interval_s,
-        )
+    def from_settings(cls, settings: AgentSettings, **overrides: Any) -> AgentOptions:
+        values = {f.name: getattr(settings, f.name) for f in fields(cls)}
+        values["phase_weights"] = dict(values["phase_weights"])
+        return cls(**{**values, **overrides})
+
+    @classmethod
+    def defaults(cls, **overrides: Any) -> AgentOptions:
+        """`AgentSettings`' defaults, without reading the environment."""
+        values = {
+            f.name: AgentSettings.model_fields[f.name].get_default(call_default_factory=True)
+            for f in fields(cls)
+        }
+        return cls(**{**values, **overrides})
 
 
 @dataclass
@@ -70,10 +72,10 @@ class InterviewContext:
         interview_id: str,
         plan: InterviewPlan,
         store: InterviewStore,
-        options: AgentOptions | None = None,
+        options: AgentOptions,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._options = options or AgentOptions()
+        self._options = options
         self._clock = clock
         self.interview_id = interview_id
         self.plan = plan
@@ -86,9 +88,9 @@ class InterviewContext:
             min_duration_fraction=self._options.min_duration_fraction,
             clock=clock,
         )
-        self.log = InterviewLog(
-            store, interview_id, phase=lambda: self.phases.current.value, clock=clock
-        )
+        self.writer = StoreWriter(store, interview_id)
+        """The one path for this interview's rows (session log, vision, hints, recording)."""
+        self.log = InterviewLog(self.writer, phase=lambda: self.phases.current.value, clock=clock)
         self.phases.subscribe(self.log.phase_changed)
         self.log.on_agent_turn(self.phases.note_agent_spoke)
         self.hints_given = 0
@@ -98,8 +100,6 @@ class InterviewContext:
         self.ended_by: str | None = None
         """'end_interview', 'time_limit', or None until the interview is closed on purpose."""
         self.finalized = False
-        self.extras: dict[str, Any] = {}
-        """Room for helpers (vision, recording, metrics) to keep per-interview state."""
 
     @property
     def options(self) -> AgentOptions:

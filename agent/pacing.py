@@ -1,12 +1,12 @@
 """The interview's clock: time-box nudges, the planned end, patience with silence, stalls,
 and the countdown published to the room.
 
-Everything is decided in `tick()`, which reads the injectable clock; `run()` just calls it
-every `tick_s`. Tests call `tick()` directly after moving a fake clock.
+Everything is decided in `tick()`, which reads the interview's clock; `run()` just calls it
+every `TICK_S`. Harnesses stop the loop and call `tick()` after moving a fake clock.
 
 What it does, in order of precedence:
 - planned duration over -> forced move to wrap_up and a "close now" reply; far beyond it
-  (`hard_overrun_s`) -> the session is shut down even without a goodbye;
+  (`HARD_OVERRUN_S`) -> the session is shut down even without a goodbye;
 - phase over its time box -> a nudge (`generate_reply(instructions=...)`) asking the model to
   finish the question and move on, repeated every `nudge_repeat_s`;
 - both sides silent longer than the patience (`silence_patience_s`, or `coding_patience_s` in
@@ -43,6 +43,11 @@ ATTR_PHASE = "interview.phase"
 ATTR_REMAINING = "interview.remaining_s"
 ATTR_ENDS_AT = "interview.ends_at"
 
+TICK_S = 1.0
+"""How often the pacer re-evaluates: time boxes and patience are whole seconds or more."""
+HARD_OVERRUN_S = 300.0
+"""Beyond the planned duration plus this, the session is closed even without a goodbye."""
+
 Publisher = Callable[[dict[str, str]], Awaitable[None]]
 
 
@@ -59,14 +64,12 @@ class Pacer:
         *,
         publish: Publisher | None = None,
         on_stall: Callable[[], Awaitable[None]] | None = None,
-        tick_s: float = 1.0,
     ) -> None:
         self._ictx = ictx
         self._session = session
         self._agent = agent
         self._publish = publish
         self._on_stall = on_stall
-        self._tick_s = tick_s
         self._user_state = "listening"
         self._agent_state = "initializing"
         self._silent_since: float | None = None
@@ -88,18 +91,22 @@ class Pacer:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="interview-pacer")
 
-    async def aclose(self) -> None:
+    async def stop_ticking(self) -> None:
+        """Stop the periodic loop; `tick()` still works (a harness on virtual time calls it)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    async def aclose(self) -> None:
+        await self.stop_ticking()
         for t in list(self._pending):
             t.cancel()
 
     async def run(self) -> None:
         while True:
-            await asyncio.sleep(self._tick_s)
+            await asyncio.sleep(TICK_S)
             try:
                 await self.tick()
             except Exception:
@@ -117,7 +124,7 @@ class Pacer:
         await self._maybe_publish(now)
 
         remaining = machine.remaining()
-        if remaining <= -opts.hard_overrun_s and ictx.ended_by is None:
+        if remaining <= -HARD_OVERRUN_S and ictx.ended_by is None:
             ictx.ended_by = "time_limit"
             ictx.log.event(EventKind.NOTE, {"note": "hard_time_limit_reached"})
             self._session.shutdown(drain=True)

@@ -1,8 +1,7 @@
-"""Writes what happens in an interview to the store the moment it happens.
+"""Turns what happens in an interview's session into rows, the moment it happens.
 
-Session events arrive on synchronous callbacks; each becomes a queued write handled by one
-writer task, so rows keep their order, the audio loop never waits on the database, and a
-killed worker loses at most the few milliseconds still queued. Transcript items use the chat
+Session events arrive on synchronous callbacks; each becomes a write queued on the
+interview's `StoreWriter` (ordered, retried, off the audio loop). Transcript items use the chat
 item id as `item_id` (the store ignores a second insert), so a Gemini reconnect/resumption
 cannot duplicate them; tool calls are de-duplicated by call id.
 
@@ -12,10 +11,7 @@ speaking -> listening) to the interviewer's first audio (agent state -> speaking
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
 import re
 import time
 from collections.abc import Callable
@@ -31,12 +27,11 @@ from livekit.agents.voice.events import (
     UserStateChangedEvent,
 )
 
-from interview_store import EventKind, InterviewEvent, InterviewStore, TranscriptItem
+from interview_store import EventKind, InterviewEvent, TranscriptItem
 
 from .hygiene import scrub_tool_chatter
 from .phases import PhaseChange
-
-logger = logging.getLogger("agent.persistence")
+from .store_writer import StoreWriter
 
 _MAX_OUTPUT_CHARS = 500
 _WS = re.compile(r"\W+")
@@ -47,62 +42,34 @@ def _normalise(text: str) -> str:
 
 
 class InterviewLog:
-    """The append-only writer for one interview. `start()` inside the event loop, `attach()`
-    to a session, `aclose()` at the end (flushes)."""
+    """The session-event side of one interview's rows: `attach()` it to the session; its
+    writes go through the interview's `StoreWriter`."""
 
     def __init__(
         self,
-        store: InterviewStore,
-        interview_id: str,
+        writer: StoreWriter,
         *,
         phase: Callable[[], str | None],
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._store = store
-        self._interview_id = interview_id
+        self._writer = writer
         self._phase = phase
         self._clock = clock
-        self._queue: asyncio.Queue[Callable[[], Any] | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
         self._seen_calls: set[str] = set()
         self._seen_items: set[str] = set()
         self._last_agent_text: str | None = None
         self._user_stopped_at: float | None = None
         self._latencies_ms: list[float] = []
-        self._write_failures = 0
         self._agent_listeners: list[Callable[[], None]] = []
 
     @property
     def latencies_ms(self) -> list[float]:
         return list(self._latencies_ms)
 
-    @property
-    def write_failures(self) -> int:
-        return self._write_failures
-
     def on_agent_turn(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each persisted interviewer turn (the phase machine's
         'closing line spoken' check listens here)."""
         self._agent_listeners.append(callback)
-
-    # --- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> None:
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_loop(), name="interview-log-writer")
-
-    async def flush(self) -> None:
-        """Wait until everything queued so far is written."""
-        if self._writer is not None and not self._writer.done():
-            await self._queue.join()
-
-    async def aclose(self) -> None:
-        if self._writer is None:
-            return
-        self._queue.put_nowait(None)
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
-        self._writer = None
 
     def attach(self, session: AgentSession[Any]) -> None:
         session.on("conversation_item_added", self._on_item)
@@ -115,27 +82,26 @@ class InterviewLog:
     # --- public writes ----------------------------------------------------------------------
 
     def event(self, kind: EventKind, data: dict[str, Any], *, at: float | None = None) -> None:
-        ev = InterviewEvent(
-            kind=kind, at=self._clock() if at is None else at, phase=self._phase(), data=data
+        self._writer.event(
+            InterviewEvent(
+                kind=kind, at=self._clock() if at is None else at, phase=self._phase(), data=data
+            )
         )
-        self._enqueue(lambda: self._store.append_event(self._interview_id, ev))
 
     def phase_changed(self, change: PhaseChange) -> None:
         """A `PhaseMachine` listener."""
-        ev = InterviewEvent(
-            kind=EventKind.PHASE_CHANGE,
-            at=change.at,
-            phase=change.to_phase.value,
-            data={
-                "from": change.from_phase.value if change.from_phase else None,
-                "to": change.to_phase.value,
-                "reason": change.reason,
-            },
+        self._writer.event(
+            InterviewEvent(
+                kind=EventKind.PHASE_CHANGE,
+                at=change.at,
+                phase=change.to_phase.value,
+                data={
+                    "from": change.from_phase.value if change.from_phase else None,
+                    "to": change.to_phase.value,
+                    "reason": change.reason,
+                },
+            )
         )
-        self._enqueue(lambda: self._store.append_event(self._interview_id, ev))
-
-    def transcript(self, item: TranscriptItem) -> None:
-        self._enqueue(lambda: self._store.append_transcript(self._interview_id, item))
 
     # --- session events ---------------------------------------------------------------------
 
@@ -163,7 +129,7 @@ class InterviewLog:
             self._last_agent_text = norm
         start = msg.metrics.get("started_speaking_at") or msg.created_at
         end = msg.metrics.get("stopped_speaking_at") or max(start, ev.created_at)
-        self.transcript(
+        self._writer.transcript(
             TranscriptItem(
                 item_id=msg.id,
                 speaker="candidate" if msg.role == "user" else "interviewer",
@@ -235,35 +201,3 @@ class InterviewLog:
         if ev.error is not None:
             data["error"] = type(ev.error).__name__
         self.event(EventKind.NOTE, data, at=ev.created_at)
-
-    # --- writer -----------------------------------------------------------------------------
-
-    def _enqueue(self, write: Callable[[], Any]) -> None:
-        if self._writer is None:
-            self.start()
-        self._queue.put_nowait(write)
-
-    async def _write_loop(self) -> None:
-        while True:
-            write = await self._queue.get()
-            try:
-                if write is None:
-                    return
-                await self._write_with_retry(write)
-            finally:
-                self._queue.task_done()
-
-    async def _write_with_retry(self, write: Callable[[], Any]) -> None:
-        for attempt in range(3):
-            try:
-                await write()
-                return
-            except Exception:
-                if attempt == 2:
-                    self._write_failures += 1
-                    logger.exception(
-                        "could not persist an interview row",
-                        extra={"interview_id": self._interview_id},
-                    )
-                    return
-                await asyncio.sleep(0.2 * (attempt + 1))

@@ -13,19 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from interview_store import InterviewType
-
-
-class Phase(StrEnum):
-    INTRO = "intro"
-    TECHNICAL = "technical"
-    CODING = "coding"
-    BEHAVIOURAL = "behavioural"
-    CANDIDATE_QUESTIONS = "candidate_questions"
-    WRAP_UP = "wrap_up"
-
+from interview_store import Phase as Phase  # re-exported: the vocabulary is the store's
 
 PHASE_ORDER: tuple[Phase, ...] = tuple(Phase)
 
@@ -78,8 +68,8 @@ class PhaseMachine:
         interview_type: InterviewType,
         planned_minutes: int,
         weights: Mapping[str, float],
-        min_phase_s: float = 30.0,
-        min_duration_fraction: float = 0.5,
+        min_phase_s: float,
+        min_duration_fraction: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._phases = PHASES_BY_TYPE[interview_type]
@@ -114,19 +104,8 @@ class PhaseMachine:
     def ended(self) -> bool:
         return self._ended
 
-    @property
-    def planned_s(self) -> float:
-        return self._planned_s
-
-    @property
-    def min_duration_s(self) -> float:
-        return self._min_duration_s
-
     def time_box(self, phase: Phase) -> float:
         return self._time_boxes[phase]
-
-    def now(self) -> float:
-        return self._clock()
 
     def elapsed(self) -> float:
         return 0.0 if self._started_at is None else self._clock() - self._started_at

@@ -13,6 +13,10 @@ The fallback that always works: `session.start(record=True)` makes livekit-agent
 stereo Opus file (left = candidate, right = interviewer) into the job's session directory,
 which is deleted at job cleanup; `save_agent_audio` copies it into `store.files_dir(id)` from
 `on_session_end` and stores it as a `RecordingKind.AGENT_AUDIO` Recording.
+
+Paths, recording modes and the egress output (local or S3) come from
+`interview_store.recording_layout`, shared with the token server's auto-egress; rows go
+through the interview's `StoreWriter`.
 """
 
 from __future__ import annotations
@@ -22,28 +26,26 @@ import logging
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from livekit import api, rtc
-from pydantic import SecretStr
+from pydantic import Field
 
-from interview_store import (
-    EventKind,
-    InterviewEvent,
-    InterviewNotFound,
-    InterviewStore,
-    Recording,
-    RecordingKind,
-    StoreSettings,
+from interview_store import EventKind, InterviewEvent, Recording, RecordingKind
+from interview_store.recording_layout import (
+    AGENT_AUDIO_NAME,
+    EgressOutput,
+    EgressSettings,
+    RecordingMode,
+    interview_folder,
 )
 
+from .store_writer import StoreWriter
+
 logger = logging.getLogger("agent.recording")
-
-RecordingMode = Literal["agent", "auto_egress", "off"]
-
-AGENT_AUDIO_NAME = "agent_audio.ogg"
 
 SESSION_RECORD_OPTIONS: dict[str, bool] = {
     "audio": True,
@@ -54,104 +56,42 @@ SESSION_RECORD_OPTIONS: dict[str, bool] = {
 """What to pass as `session.start(record=...)`: the audio is the fallback recording; traces,
 logs and the transcript are not uploaded anywhere (the transcript is already in the store)."""
 
+EGRESS_RETRY_BACKOFF_S = 1.0
+"""Wait before the second start attempt; doubled for each further one."""
 
-class RecordingSettings(StoreSettings):
-    """Recording settings (same names as the token server's, so one `.env` serves both)."""
 
-    recording_mode: RecordingMode = "agent"
-    """agent: the agent starts a room composite; auto_egress: the token asks LiveKit to;
-    off: no room composite (the agent's own audio is still kept unless disabled below)."""
+class RecordingSettings(EgressSettings):
+    """The agent's recording settings: the shared egress settings (same names as the token
+    server's, one `.env`) plus what only the agent does."""
+
     record_agent_audio: bool = True
     """Keep the agent's stereo session audio as a fallback recording."""
-    egress_output_dir: str = "/out"
-    """Where the egress service sees STORAGE_DIR (local files)."""
-    egress_layout: str = "speaker"
-    """Room-composite layout; `speaker` puts a screen share front and centre when present."""
-    egress_s3_bucket: str | None = None
-    egress_s3_region: str = ""
-    egress_s3_endpoint: str = ""
-    egress_s3_access_key: str = ""
-    egress_s3_secret: SecretStr = SecretStr("")
-    egress_s3_force_path_style: bool = True
-    egress_start_attempts: int = 3
+    egress_start_attempts: int = Field(default=3, ge=1)
     """Attempts to start the egress on 5xx/transport errors (e.g. no egress worker free yet)."""
 
 
 @dataclass(frozen=True)
-class S3Options:
-    bucket: str
-    region: str = ""
-    endpoint: str = ""
-    access_key: str = ""
-    secret: str = ""
-    force_path_style: bool = True
-
-
-@dataclass(frozen=True)
 class EgressOptions:
+    """How the agent reaches LiveKit's egress API and where the composite goes."""
+
     livekit_url: str
     api_key: str
     api_secret: str
-    output_dir: str = "/out"
-    layout: str = "speaker"
-    s3: S3Options | None = None
-    start_attempts: int = 3
-    retry_backoff_s: float = 1.0
+    output: EgressOutput
+    start_attempts: int
+    retry_backoff_s: float = EGRESS_RETRY_BACKOFF_S
 
     @classmethod
     def from_settings(
         cls, settings: RecordingSettings, *, livekit_url: str, api_key: str, api_secret: str
     ) -> EgressOptions:
-        s3 = None
-        if settings.egress_s3_bucket:
-            s3 = S3Options(
-                bucket=settings.egress_s3_bucket,
-                region=settings.egress_s3_region,
-                endpoint=settings.egress_s3_endpoint,
-                access_key=settings.egress_s3_access_key,
-                secret=settings.egress_s3_secret.get_secret_value(),
-                force_path_style=settings.egress_s3_force_path_style,
-            )
         return cls(
             livekit_url=livekit_url,
             api_key=api_key,
             api_secret=api_secret,
-            output_dir=settings.egress_output_dir,
-            layout=settings.egress_layout,
-            s3=s3,
-            start_attempts=max(1, settings.egress_start_attempts),
+            output=EgressOutput.from_settings(settings),
+            start_attempts=settings.egress_start_attempts,
         )
-
-
-def egress_filepath(opts: EgressOptions, interview_id: str) -> str:
-    """Same layout as the token server's auto-egress: next to the agent's own recording under
-    STORAGE_DIR (as the egress service sees it), or the same relative key in a bucket."""
-    relative = f"interviews/{interview_id}/egress-{{time}}.mp4"
-    if opts.s3 is not None:
-        return relative
-    return f"{opts.output_dir.rstrip('/')}/{relative}"
-
-
-def room_composite_request(
-    opts: EgressOptions, *, room_name: str, interview_id: str
-) -> api.RoomCompositeEgressRequest:
-    output = api.EncodedFileOutput(
-        file_type=api.EncodedFileType.MP4, filepath=egress_filepath(opts, interview_id)
-    )
-    if opts.s3 is not None:
-        output.s3.CopyFrom(
-            api.S3Upload(
-                bucket=opts.s3.bucket,
-                region=opts.s3.region,
-                endpoint=opts.s3.endpoint,
-                access_key=opts.s3.access_key,
-                secret=opts.s3.secret,
-                force_path_style=opts.s3.force_path_style,
-            )
-        )
-    return api.RoomCompositeEgressRequest(
-        room_name=room_name, layout=opts.layout, audio_only=False, file_outputs=[output]
-    )
 
 
 class EgressRecorder:
@@ -166,21 +106,24 @@ class EgressRecorder:
     def __init__(
         self,
         *,
-        interview_id: str,
+        writer: StoreWriter,
         room_name: str,
-        store: InterviewStore,
         options: EgressOptions,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._interview_id = interview_id
+        self._writer = writer
+        self._interview_id = writer.interview_id
         self._room_name = room_name
-        self._store = store
         self._opts = options
         self._clock = clock
         self._lk: api.LiveKitAPI | None = None
         self._task: asyncio.Task[str | None] | None = None
         self._egress_id: str | None = None
         self._room: rtc.Room | None = None
+
+    @property
+    def writer(self) -> StoreWriter:
+        return self._writer
 
     @property
     def egress_id(self) -> str | None:
@@ -214,9 +157,8 @@ class EgressRecorder:
         return await self._task if self._task is not None else None
 
     async def _start(self) -> str | None:
-        request = room_composite_request(
-            self._opts, room_name=self._room_name, interview_id=self._interview_id
-        )
+        output = self._opts.output
+        request = output.room_composite(self._interview_id, room_name=self._room_name)
         last_error = ""
         for attempt in range(1, self._opts.start_attempts + 1):
             try:
@@ -229,13 +171,17 @@ class EgressRecorder:
                 retriable = True
             else:
                 self._egress_id = info.egress_id
-                await self._note(
-                    {
-                        "note": "egress_started",
-                        "egress_id": info.egress_id,
-                        "filepath": egress_filepath(self._opts, self._interview_id),
-                        "s3": self._opts.s3 is not None,
-                    }
+                self._writer.event(
+                    InterviewEvent(
+                        kind=EventKind.NOTE,
+                        at=self._clock(),
+                        data={
+                            "note": "egress_started",
+                            "egress_id": info.egress_id,
+                            "filepath": output.filepath(self._interview_id),
+                            "s3": output.s3 is not None,
+                        },
+                    )
                 )
                 logger.info(
                     "room composite egress started",
@@ -250,7 +196,7 @@ class EgressRecorder:
                 break
             backoff = self._opts.retry_backoff_s * 2 ** (attempt - 1)
             await asyncio.sleep(backoff * (1 + random.random() * 0.25))
-        await self._add(
+        self._writer.recording(
             Recording(
                 kind=RecordingKind.EGRESS,
                 status="failed",
@@ -287,20 +233,6 @@ class EgressRecorder:
             )
         return self._lk
 
-    async def _note(self, data: dict[str, Any]) -> None:
-        try:
-            await self._store.append_event(
-                self._interview_id, InterviewEvent(kind=EventKind.NOTE, at=self._clock(), data=data)
-            )
-        except InterviewNotFound:
-            logger.warning("interview vanished", extra={"interview_id": self._interview_id})
-
-    async def _add(self, recording: Recording) -> None:
-        try:
-            await self._store.add_recording(self._interview_id, recording)
-        except InterviewNotFound:
-            logger.warning("interview vanished", extra={"interview_id": self._interview_id})
-
 
 class InterviewRecorder:
     """All recording for one interview, as the worker sees it: what to pass to
@@ -311,13 +243,11 @@ class InterviewRecorder:
         self,
         *,
         settings: RecordingSettings,
-        interview_id: str,
-        store: InterviewStore,
+        writer: StoreWriter,
         egress: EgressRecorder | None,
     ) -> None:
         self._settings = settings
-        self._interview_id = interview_id
-        self._store = store
+        self._writer = writer
         self._egress = egress
 
     @classmethod
@@ -325,30 +255,24 @@ class InterviewRecorder:
         cls,
         settings: RecordingSettings,
         *,
-        interview_id: str,
+        writer: StoreWriter,
         room_name: str,
-        store: InterviewStore,
         livekit_url: str,
         api_key: str,
         api_secret: str,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
     ) -> InterviewRecorder:
         egress = None
-        if settings.recording_mode == "agent":
+        if settings.recording_mode == RecordingMode.AGENT:
             egress = EgressRecorder(
-                interview_id=interview_id,
+                writer=writer,
                 room_name=room_name,
-                store=store,
                 options=EgressOptions.from_settings(
                     settings, livekit_url=livekit_url, api_key=api_key, api_secret=api_secret
                 ),
                 clock=clock,
             )
-        return cls(settings=settings, interview_id=interview_id, store=store, egress=egress)
-
-    @property
-    def egress(self) -> EgressRecorder | None:
-        return self._egress
+        return cls(settings=settings, writer=writer, egress=egress)
 
     @property
     def start_options(self) -> dict[str, Any]:
@@ -366,9 +290,11 @@ class InterviewRecorder:
             if self._egress is not None:
                 await self._egress.aclose()
             if self._settings.record_agent_audio:
-                await save_agent_audio(self._store, self._interview_id, audio_path)
+                await save_agent_audio(self._writer, audio_path)
         except Exception:
-            logger.exception("recording finish failed", extra={"interview_id": self._interview_id})
+            logger.exception(
+                "recording finish failed", extra={"interview_id": self._writer.interview_id}
+            )
 
 
 def _local_publications(room: rtc.Room) -> list[Any]:
@@ -382,10 +308,9 @@ def _is_audio(publication: Any) -> bool:
     return getattr(publication, "kind", None) == rtc.TrackKind.KIND_AUDIO
 
 
-async def save_agent_audio(
-    store: InterviewStore, interview_id: str, source: str | Path | None
-) -> Recording:
-    """Copy the session's stereo recording into the interview's folder and record it.
+async def save_agent_audio(writer: StoreWriter, source: str | Path | None) -> Recording:
+    """Copy the session's stereo recording into the interview's folder and record it (the
+    row is queued on the writer: flush it before reading it back).
 
     The location is stored relative to STORAGE_DIR, so the token server finds the file even
     when it mounts the storage directory at another path. A missing or empty file is stored
@@ -399,7 +324,8 @@ async def save_agent_audio(
             error="the session produced no audio recording",
         )
     else:
-        folder = store.files_dir(interview_id)
+        interview_id = writer.interview_id
+        folder = writer.store.files_dir(interview_id)
         target = folder / AGENT_AUDIO_NAME
 
         def _copy() -> float | None:
@@ -421,14 +347,14 @@ async def save_agent_audio(
             recording = Recording(
                 kind=RecordingKind.AGENT_AUDIO,
                 status="complete",
-                location=str(target.relative_to(store.storage_dir)),
+                location=str(interview_folder(interview_id) / AGENT_AUDIO_NAME),
                 duration_s=duration,
             )
-    await store.add_recording(interview_id, recording)
+    writer.recording(recording)
     logger.info(
         "agent audio %s",
         recording.status,
-        extra={"interview_id": interview_id, "duration_s": recording.duration_s},
+        extra={"interview_id": writer.interview_id, "duration_s": recording.duration_s},
     )
     return recording
 

@@ -1,12 +1,14 @@
 """The LiveKit worker: dispatch in, one interview per job, the record updated on the way out.
 
-Hooks for the helpers (keep these the only places that change):
-- `run_job()` builds the session through `session.build_session(...)` (vision passes its
-  `video_sampler`) and starts it (the recorder adds `record=True`);
-- `on_session_end()` -> `finalize()` is the one path that runs when an interview ends (session
-  report, usage, status, evaluation request); helpers add their work there;
-- `InterviewRun` carries the `InterviewContext` (interview id, store, phase machine — see
-  `agent/interview_context.py`), the session and the pacer.
+Composition: `run_job(ctx, settings=...)` is the job entry; it fills `InterviewComponents`
+from settings (Gemini Live, the process's VAD, vision, recording, a store) and calls
+`start_interview(ctx, components)`, which builds the session through
+`session.build_session(...)` and starts it. Harnesses (`testkit/agent_harness.py`, the
+benchmark) fill the same dataclass themselves and call `start_interview` too, so production
+signatures carry nothing for tests. `on_session_end()` -> `finalize()` is the one path that
+runs when an interview ends (session report, usage, status, evaluation request).
+`InterviewRun` carries the `InterviewContext` (interview id, store writer, phase machine —
+see `agent/interview_context.py`), the session, the pacer, vision and the recorder.
 
 Job flow: metadata `{"interview_id": ...}` -> record loaded -> unknown or finished interviews
 are refused (logged, record untouched, the job ends without touching the worker) -> the record
@@ -24,10 +26,10 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
-from livekit.agents import AgentServer, JobContext, JobProcess, llm, room_io, vad
-from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, io, llm, room_io, vad
+from livekit.agents.types import NOT_GIVEN
 from livekit.agents.voice.events import CloseEvent
 
 from interview_store import (
@@ -42,7 +44,7 @@ from interview_store import (
 from . import capacity, prometheus_metrics
 from .interview_context import AgentOptions, InterviewContext
 from .interviewer import Interviewer
-from .pacing import Pacer
+from .pacing import Pacer, Publisher
 from .recording import InterviewRecorder, RecordingSettings
 from .session import (
     RECONNECT_PROMPT,
@@ -61,10 +63,14 @@ _RESUMABLE = (InterviewStatus.CREATED, InterviewStatus.LIVE)
 
 @dataclass
 class InterviewRun:
+    """One running interview, as `on_session_end` and harnesses see it."""
+
     ictx: InterviewContext
-    session: Any  # AgentSession[InterviewContext]
+    session: AgentSession[InterviewContext]
     pacer: Pacer
-    owns_store: bool = False
+    vision: VisionService | None
+    recorder: InterviewRecorder | None
+    owns_store: bool
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -122,113 +128,151 @@ async def load_interview(store: InterviewStore, ctx: JobContext) -> InterviewRec
     return record
 
 
-async def run_job(
-    ctx: JobContext,
-    *,
-    settings: AgentSettings,
-    store: InterviewStore | None = None,
-    llm_model: llm.LLM[Any] | llm.RealtimeModel | None = None,
-    vad_model: NotGivenOr[vad.VAD | None] = NOT_GIVEN,
-    use_room: bool = True,
-    io_setup: Callable[[Any], None] | None = None,
-    greet: bool = True,
-    options: AgentOptions | None = None,
-    clock: Callable[[], float] = time.time,
-    vision_settings: VisionSettings | None = None,
-    recording_settings: RecordingSettings | None = None,
-) -> InterviewRun | None:
-    """Start the interview of this job. Returns None (after ending the job) when refused.
+@dataclass
+class CustomMedia:
+    """Audio/video I/O for a session without a room (harnesses, benchmarks, `console`-like
+    runs): whatever is set replaces the session's input/output before it starts."""
 
-    The keyword arguments exist for tests, the benchmark and helpers: a scripted LLM, custom
-    audio I/O instead of the room (`use_room=False` + `io_setup`), an existing store, vision and
-    recording settings."""
-    owns_store = store is None
-    store = store or InterviewStore.from_settings(settings)
+    audio_input: io.AudioInput | None = None
+    audio_output: io.AudioOutput | None = None
+    video_input: io.VideoInput | None = None
+    attributes: Publisher | None = None
+    """Receives what the room would see as the agent's attributes (phase, remaining time)."""
+
+
+@dataclass
+class InterviewComponents:
+    """Everything one interview is built from. Production fills it from settings
+    (`from_settings`); harnesses fill it themselves (a scripted LLM, custom media, a fake
+    clock) and go through the same `start_interview`."""
+
+    settings: AgentSettings
+    store: InterviewStore
+    llm_model: llm.LLM[Any] | llm.RealtimeModel
+    vad_model: vad.VAD | None
+    options: AgentOptions
+    vision: VisionSettings | None
+    """None: no analysis, livekit-agents' default video sampler."""
+    recording: RecordingSettings | None
+    """None: no egress and no fallback audio."""
+    owns_store: bool = False
+    """Close the store when the interview ends (production opens one per job)."""
+    media: CustomMedia | None = None
+    """None: the room (candidate's microphone, camera and screen share; attributes published)."""
+    greet: bool = True
+    """The interviewer opens the interview; off when a harness scripts the first exchange."""
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def from_settings(cls, settings: AgentSettings, *, vad_model: vad.VAD | None) -> Self:
+        """What `python -m agent start` runs: Gemini Live, the process's VAD, vision and
+        recording as configured, a store of its own."""
+        vision = get_vision_settings()
+        return cls(
+            settings=settings,
+            store=InterviewStore.from_settings(settings),
+            owns_store=True,
+            llm_model=build_realtime_model(settings),
+            vad_model=vad_model,
+            options=AgentOptions.from_settings(settings),
+            vision=vision if vision.enabled else None,
+            recording=get_recording_settings(),
+        )
+
+
+async def run_job(ctx: JobContext, *, settings: AgentSettings) -> InterviewRun | None:
+    """The job entry: the interview of this job, built from settings."""
+    vad_model = ctx.proc.userdata.get("vad") or load_vad(settings)
+    return await start_interview(
+        ctx, InterviewComponents.from_settings(settings, vad_model=vad_model)
+    )
+
+
+async def start_interview(ctx: JobContext, parts: InterviewComponents) -> InterviewRun | None:
+    """Start the interview of this job. Returns None (after ending the job) when refused."""
+    store = parts.store
     record = await load_interview(store, ctx)
-    if record is None:
-        if owns_store:
-            await store.aclose()
-        ctx.shutdown(reason="interview refused")
-        return None
-    try:
-        if record.status == InterviewStatus.CREATED:
+    if record is not None and record.status == InterviewStatus.CREATED:
+        try:
             await store.set_status(record.id, InterviewStatus.LIVE)
-    except InvalidTransition as e:  # ended by someone else in between
-        logger.error("job refused: %s", e, extra={"interview_id": record.id})
-        if owns_store:
+        except InvalidTransition as e:  # ended by someone else in between
+            logger.error("job refused: %s", e, extra={"interview_id": record.id})
+            record = None
+    if record is None:
+        if parts.owns_store:
             await store.aclose()
         ctx.shutdown(reason="interview refused")
         return None
 
+    in_room = parts.media is None
     ictx = InterviewContext(
         interview_id=record.id,
         plan=record.plan,
         store=store,
-        options=options or AgentOptions.from_settings(settings),
-        clock=clock,
+        options=parts.options,
+        clock=parts.clock,
     )
-    resolved_vad: vad.VAD | None
-    if isinstance(vad_model, vad.VAD) or vad_model is None:
-        resolved_vad = vad_model
-    else:  # not given: the one prewarm loaded for this process
-        resolved_vad = ctx.proc.userdata.get("vad") or load_vad(settings)
-    agent = Interviewer(ictx, greet=greet)
-    # vision: with a room (camera/screen tracks), or when a test passes its settings
-    vsettings = vision_settings or (get_vision_settings() if use_room else None)
+    agent = Interviewer(ictx, greet=parts.greet)
     vision = None
-    if vsettings is not None and vsettings.enabled:
+    if parts.vision is not None:
         vision = VisionService(
-            settings=vsettings,
-            interview_id=ictx.interview_id,
-            store=store,
+            settings=parts.vision,
+            writer=ictx.writer,
             phase=lambda: ictx.phases.current.value,
             on_drop=lambda n: prometheus_metrics.record_analysis_drop("vision-analysis", n),
-            clock=clock,
+            clock=parts.clock,
         )
-        ictx.extras["vision"] = vision
-    # recording (agent/recording.py): with a room, or when a test passes its settings
-    rsettings = recording_settings or (get_recording_settings() if use_room else None)
     recorder = None
-    if rsettings is not None:
+    if parts.recording is not None:
         recorder = InterviewRecorder.create(
-            rsettings,
-            interview_id=ictx.interview_id,
+            parts.recording,
+            writer=ictx.writer,
             room_name=record.room,
-            store=store,
-            livekit_url=settings.livekit_url,
-            api_key=settings.livekit_api_key,
-            api_secret=settings.livekit_api_secret.get_secret_value(),
-            clock=clock,
+            livekit_url=parts.settings.livekit_url,
+            api_key=parts.settings.livekit_api_key,
+            api_secret=parts.settings.livekit_api_secret.get_secret_value(),
+            clock=parts.clock,
         )
-        ictx.extras["recorder"] = recorder
     session = build_session(
         ictx,
-        llm_model=llm_model if llm_model is not None else build_realtime_model(settings),
-        vad_model=resolved_vad,
+        llm_model=parts.llm_model,
+        vad_model=parts.vad_model,
         video_sampler=vision.sampler if vision is not None else NOT_GIVEN,
     )
-    if io_setup is not None:
-        io_setup(session)
-    ictx.log.start()
+    if parts.media is not None:
+        if parts.media.audio_input is not None:
+            session.input.audio = parts.media.audio_input
+        if parts.media.audio_output is not None:
+            session.output.audio = parts.media.audio_output
+        if parts.media.video_input is not None:
+            session.input.video = parts.media.video_input
     ictx.log.attach(session)
     prometheus_metrics.attach_session_metrics(session)  # turn latency, Gemini errors/reconnects
 
     async def publish(attrs: dict[str, str]) -> None:
-        if use_room and ctx.room.isconnected():
+        if ctx.room.isconnected():
             await ctx.room.local_participant.set_attributes(attrs)
 
+    voice = parts.settings.gemini_voice
+
     async def on_stall() -> None:
-        if force_reconnect(session, voice=settings.gemini_voice):
+        if force_reconnect(session, voice=voice):
             prometheus_metrics.record_gemini_reconnect("stall")
             logger.warning(
                 "reply stalled: reconnecting Gemini", extra={"interview_id": ictx.interview_id}
             )
         session.generate_reply(instructions=RECONNECT_PROMPT)
 
-    pacer = Pacer(
-        ictx, session, agent, publish=publish, on_stall=on_stall, tick_s=ictx.options.tick_s
+    attributes = publish if parts.media is None else parts.media.attributes
+    pacer = Pacer(ictx, session, agent, publish=attributes, on_stall=on_stall)
+    run = InterviewRun(
+        ictx=ictx,
+        session=session,
+        pacer=pacer,
+        vision=vision,
+        recorder=recorder,
+        owns_store=parts.owns_store,
     )
-    run = InterviewRun(ictx=ictx, session=session, pacer=pacer, owns_store=owns_store)
     _RUNS[ctx.job.id] = run
     prometheus_metrics.interview_started()  # ended in on_session_end, which pops _RUNS
 
@@ -238,17 +282,21 @@ async def run_job(
     session.on("close", on_close)
 
     ictx.phases.start()
-    extra: dict[str, Any] = dict(recorder.start_options) if recorder is not None else {}
-    if use_room:
-        extra["room"] = ctx.room
-        extra["room_options"] = room_io.RoomOptions(
+    start_options: dict[str, Any] = dict(recorder.start_options) if recorder is not None else {}
+    if in_room:
+        # RoomIO with a participant_identity reads the local participant at start: connect
+        # first (a real LiveKit server raised "cannot access local participant before
+        # connecting" without this; the emulator-only tests never had a room)
+        await ctx.connect()
+        start_options["room"] = ctx.room
+        start_options["room_options"] = room_io.RoomOptions(
             video_input=True, participant_identity=record.candidate_identity
         )
-    await session.start(agent, **extra)
-    if recorder is not None and use_room:
+    await session.start(agent, **start_options)
+    if recorder is not None and in_room:
         recorder.watch(ctx.room)  # room composite once the agent's audio is published
     if vision is not None:
-        await vision.start(session, room=ctx.room if use_room else None)
+        await vision.start(session, room=ctx.room if in_room else None)
         ictx.phases.subscribe(lambda change: vision.phase_changed(change.to_phase.value))
     pacer.start()
     logger.info("interview live", extra={"interview_id": ictx.interview_id, "job_id": ctx.job.id})
@@ -263,9 +311,8 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         return
     ictx.finalized = True
     await run.pacer.aclose()
-    vision: VisionService | None = ictx.extras.get("vision")
-    if vision is not None:
-        await vision.aclose()  # last face window, pipeline stats
+    if run.vision is not None:
+        await run.vision.aclose()  # last face window, pipeline stats
     usage = [
         u.model_dump(mode="json") if hasattr(u, "model_dump") else dict(vars(u))
         for u in run.session.usage.model_usage
@@ -289,7 +336,7 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
     )
     store = ictx.store
     try:
-        await ictx.log.flush()
+        await ictx.writer.flush()
         if session_report is not None:
             await store.save_session_report(ictx.interview_id, session_report)
         record = await store.get(ictx.interview_id)
@@ -302,7 +349,7 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         if record.status == InterviewStatus.LIVE:
             if candidate_spoke:
                 ictx.log.event(EventKind.NOTE, {"note": "evaluation_requested"})
-            await ictx.log.aclose()  # every row written before the evaluator can see the status
+            await ictx.writer.aclose()  # every row written before the evaluator sees the status
             if candidate_spoke:
                 await store.set_status(ictx.interview_id, InterviewStatus.ENDED)
             else:
@@ -316,7 +363,7 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
     except Exception:
         logger.exception("finalize failed", extra={"interview_id": ictx.interview_id})
     finally:
-        await ictx.log.aclose()
+        await ictx.writer.aclose()
         if run.owns_store:
             await store.aclose()
 
@@ -343,9 +390,8 @@ async def on_session_end(ctx: JobContext) -> None:
             report = ctx.make_session_report(run.session).to_dict()
         except Exception:
             logger.exception("could not build the session report", extra={"job_id": ctx.job.id})
-        recorder: InterviewRecorder | None = run.ictx.extras.get("recorder")
-        if recorder is not None:  # before finalize: it may close the store
-            await recorder.finish(audio_path=(report or {}).get("audio_recording_path"))
+        if run.recorder is not None:  # before finalize: it flushes the rows and may close the store
+            await run.recorder.finish(audio_path=(report or {}).get("audio_recording_path"))
         await finalize(run, session_report=report)
     finally:
         prometheus_metrics.interview_ended()

@@ -1,8 +1,9 @@
 """The interviewer on the real Gemini Live plugin, against the emulator on loopback (TLS).
 
 Speech in is espeak-ng audio through Silero VAD and a paced microphone; speech out is captured
-by an AudioOutput that reports playback. The job runs through `run_job` inside
-`fake_job_context()`, and ends through `on_session_end`, like in a worker.
+by an AudioOutput that reports playback. The job runs through `start_interview`
+(testkit's harness, inside `fake_job_context()`) and ends through `on_session_end`, like in a
+worker.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from livekit.agents import vad
-from livekit.agents.testing import fake_job_context
 
 from agent.interview_context import AgentOptions
-from agent.settings import AgentSettings
-from agent.worker import InterviewRun, on_session_end, run_job
+from agent.session import build_realtime_model
+from agent.worker import InterviewRun
 from interview_store import EventKind, InterviewRecord, InterviewStatus, InterviewStore
+from testkit.agent_harness import agent_settings, interview_harness, quick_options
 from testkit.audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
 from testkit.gemini_live import FakeGeminiLive, Fault, Reply
-from testkit.interview_fixtures import sample_plan
 from testkit.tls import LocalTLS
 
 pytestmark = pytest.mark.timeout(120)
@@ -44,14 +43,13 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @dataclass
 class LiveInterview:
     run: InterviewRun
-    ctx: Any
     mic: WavMicrophone
     speaker: CapturingSpeaker
     store: InterviewStore
     closed: asyncio.Event
 
     async def record(self) -> InterviewRecord:
-        await self.run.ictx.log.flush()
+        await self.run.ictx.writer.flush()
         rec = await self.store.get(self.run.ictx.interview_id)
         assert rec is not None
         return rec
@@ -74,43 +72,28 @@ async def live_interview(
     *,
     options: AgentOptions | None = None,
 ) -> AsyncIterator[LiveInterview]:
-    record = await store.create(sample_plan(planned_minutes=10))
-    settings = AgentSettings(
-        livekit_url="ws://127.0.0.1:1",
-        livekit_api_key="key",
-        livekit_api_secret="secret",
-        google_api_key="fake-key",
-        storage_dir=tmp_path,
-        gemini_base_url=emulator.base_url,
-        gemini_ca_file=tls.ca_file,
+    """An interview on the production Gemini Live model (pointed at the emulator), Silero VAD,
+    a paced microphone and a capturing speaker; it greets like in production."""
+    settings = agent_settings(
+        tmp_path, gemini_base_url=emulator.base_url, gemini_ca_file=tls.ca_file
     )
     mic, speaker = WavMicrophone(), CapturingSpeaker()
-
-    def io_setup(session: Any) -> None:
-        session.input.audio = mic
-        session.output.audio = speaker
-
-    opts = options or AgentOptions(min_phase_s=0, min_duration_fraction=0, reply_stall_timeout_s=60)
-    with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
-        run = await run_job(
-            ctx,
-            settings=settings,
-            store=store,
-            vad_model=silero,
-            use_room=False,
-            io_setup=io_setup,
-            options=opts,
-        )
-        assert run is not None
+    async with interview_harness(
+        store,
+        settings=settings,
+        llm_model=build_realtime_model(settings),
+        vad_model=silero,
+        audio_input=mic,
+        audio_output=speaker,
+        options=options or quick_options(reply_stall_timeout_s=60),
+        greet=True,
+    ) as h:
         closed = asyncio.Event()
-        run.session.on("close", lambda _ev: closed.set())
-        live = LiveInterview(run, ctx, mic, speaker, store, closed)
+        h.session.on("close", lambda _ev: closed.set())
         try:
-            yield live
+            yield LiveInterview(h.run, mic, speaker, store, closed)
         finally:
             mic.close()
-            await run.session.aclose()
-            await on_session_end(ctx)
 
 
 def agent_items(rec: InterviewRecord) -> list[str]:
@@ -302,7 +285,7 @@ async def test_stalled_reply_is_detected_and_the_session_resumes(
 ) -> None:
     emulator.push(Reply.say("Welcome, please introduce yourself."))
     emulator.push_transcripts("Hello, I am Ada. I build payment systems in Python.")
-    opts = AgentOptions(min_phase_s=0, min_duration_fraction=0, reply_stall_timeout_s=2.0)
+    opts = quick_options(reply_stall_timeout_s=2.0)
     async with live_interview(sqlite_store, tmp_path, tls, emulator, silero, options=opts) as live:
         await wait_for(lambda: emulator.state.replies_sent >= 1)
         await wait_for(lambda: live.run.session.agent_state == "listening")

@@ -20,18 +20,19 @@ from livekit.agents.voice.events import AgentStateChangedEvent, UserStateChanged
 
 from agent.hygiene import scrub_stream, scrub_tool_chatter
 from agent.instructions import build_instructions
-from agent.interview_context import AgentOptions
-from agent.pacing import ATTR_ENDS_AT, ATTR_PHASE, ATTR_REMAINING
+from agent.pacing import ATTR_ENDS_AT, ATTR_PHASE, ATTR_REMAINING, HARD_OVERRUN_S
 from agent.phases import Phase, PhaseError, PhaseMachine
-from agent.settings import DEFAULT_PHASE_WEIGHTS, AgentSettings
+from agent.settings import DEFAULT_PHASE_WEIGHTS
 from agent.worker import (
+    CustomMedia,
+    InterviewComponents,
     InterviewRun,
     build_server,
     finalize,
     interview_id_from_metadata,
     on_session_end,
     prewarm,
-    run_job,
+    start_interview,
 )
 from interview_store import (
     EventKind,
@@ -40,6 +41,7 @@ from interview_store import (
     InterviewType,
     ParsedCV,
 )
+from testkit.agent_harness import AgentHarness, agent_settings, interview_harness, quick_options
 from testkit.interview_fixtures import FakeClock, sample_plan
 from tests.fake_llm import FakeLLM, ToolCall, Turn
 
@@ -51,6 +53,7 @@ def machine(
 ) -> tuple[PhaseMachine, FakeClock]:
     clock = FakeClock()
     kw.setdefault("min_phase_s", 30.0)
+    kw.setdefault("min_duration_fraction", 0.5)
     m = PhaseMachine(
         interview_type=interview_type,
         planned_minutes=30,
@@ -149,6 +152,7 @@ def test_phase_listeners_see_every_change_and_can_unsubscribe() -> None:
         planned_minutes=10,
         weights=DEFAULT_PHASE_WEIGHTS,
         min_phase_s=0,
+        min_duration_fraction=0,
         clock=clock,
     )
     seen: list[tuple[str | None, str]] = []
@@ -213,86 +217,49 @@ async def test_scrub_stream_holds_back_only_possible_calls() -> None:
 
 
 @dataclass
-class Harness:
-    run: InterviewRun
+class Scripted:
+    """The interview harness plus the scripted LLM that plays the interviewer."""
+
+    h: AgentHarness
     llm: FakeLLM
-    clock: FakeClock
-    store: InterviewStore
-    published: list[dict[str, str]]
+
+    @property
+    def run(self) -> InterviewRun:
+        return self.h.run
 
     @property
     def session(self) -> AgentSession[Any]:
-        return self.run.session
+        return self.h.session
+
+    @property
+    def clock(self) -> FakeClock:
+        assert self.h.clock is not None
+        return self.h.clock
+
+    @property
+    def published(self) -> list[dict[str, str]]:
+        return self.h.published
 
     async def say(self, text: str, *turns: Turn) -> Any:
         self.llm.push(*turns)
-        return await asyncio.wait_for(self.session.run(user_input=text), timeout=10)
+        return await self.h.say(text)
 
     async def rows(self) -> Any:
-        await self.run.ictx.log.flush()
-        record = await self.store.get(self.run.ictx.interview_id)
-        assert record is not None
-        return record
-
-
-def settings_for_tests(tmp_path: Any) -> AgentSettings:
-    return AgentSettings(
-        livekit_url="ws://127.0.0.1:1",
-        livekit_api_key="key",
-        livekit_api_secret="secret",
-        google_api_key="fake-key",
-        storage_dir=tmp_path,
-    )
-
-
-async def start_harness(
-    store: InterviewStore,
-    tmp_path: Any,
-    *,
-    planned_minutes: int = 10,
-    options: AgentOptions | None = None,
-    interview_type: InterviewType = InterviewType.MIXED,
-) -> Harness:
-    record = await store.create(sample_plan(interview_type, planned_minutes))
-    clock = FakeClock()
-    fake = FakeLLM()
-    published: list[dict[str, str]] = []
-    opts = options or AgentOptions(min_phase_s=0, min_duration_fraction=0.0, tick_s=3600)
-    with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
-        run = await run_job(
-            ctx,
-            settings=settings_for_tests(tmp_path),
-            store=store,
-            llm_model=fake,
-            vad_model=None,
-            use_room=False,
-            greet=False,
-            options=opts,
-            clock=clock,
-        )
-    assert run is not None
-
-    async def publish(attrs: dict[str, str]) -> None:
-        published.append(attrs)
-
-    run.pacer._publish = publish
-    return Harness(run=run, llm=fake, clock=clock, store=store, published=published)
+        return await self.h.record()
 
 
 @pytest.fixture
-async def harness(sqlite_store: InterviewStore, tmp_path: Any) -> AsyncIterator[Harness]:
-    h = await start_harness(sqlite_store, tmp_path)
-    yield h
-    await h.run.pacer.aclose()
-    await h.session.aclose()
-    await h.run.ictx.log.aclose()
+async def harness(sqlite_store: InterviewStore) -> AsyncIterator[Scripted]:
+    fake = FakeLLM()
+    async with interview_harness(sqlite_store, llm_model=fake, clock=FakeClock()) as h:
+        yield Scripted(h, fake)
 
 
 def tc(name: str, **args: Any) -> Turn:
     return Turn(tool_calls=[ToolCall(name, args)])
 
 
-async def test_tools_and_guards_as_the_model_sees_them(harness: Harness) -> None:
+async def test_tools_and_guards_as_the_model_sees_them(harness: Scripted) -> None:
     h = harness
     ictx = h.run.ictx
     record = await h.rows()
@@ -423,7 +390,7 @@ async def test_tools_and_guards_as_the_model_sees_them(harness: Harness) -> None
 
 
 async def test_repeated_agent_turn_and_narrated_tool_calls_stay_out_of_the_transcript(
-    harness: Harness,
+    harness: Scripted,
 ) -> None:
     h = harness
     await h.say("Hello", Turn(text="Tell me about yourself."))
@@ -469,7 +436,7 @@ def _state(
         )
 
 
-async def _settle(h: Harness) -> None:
+async def _settle(h: Scripted) -> None:
     """Let a generate_reply started by the pacer finish."""
     for _ in range(50):
         await asyncio.sleep(0.02)
@@ -477,7 +444,7 @@ async def _settle(h: Harness) -> None:
             return
 
 
-async def test_pacing_nudges_overruns_and_wraps_up_at_the_planned_end(harness: Harness) -> None:
+async def test_pacing_nudges_overruns_and_wraps_up_at_the_planned_end(harness: Scripted) -> None:
     h = harness
     ictx = h.run.ictx
     pacer = h.run.pacer
@@ -524,14 +491,14 @@ async def test_pacing_nudges_overruns_and_wraps_up_at_the_planned_end(harness: H
     # far beyond the plan the session is closed even without end_interview
     closed = asyncio.Event()
     h.session.on("close", lambda _ev: closed.set())
-    h.clock.advance(ictx.options.hard_overrun_s + 1)
+    h.clock.advance(HARD_OVERRUN_S + 1)
     await pacer.tick()
     await asyncio.wait_for(closed.wait(), timeout=5)
     assert ictx.ended_by == "time_limit"
 
 
 async def test_silence_patience_depends_on_phase_and_candidate_needs_time(
-    harness: Harness,
+    harness: Scripted,
 ) -> None:
     h = harness
     ictx = h.run.ictx
@@ -570,7 +537,7 @@ async def test_silence_patience_depends_on_phase_and_candidate_needs_time(
     assert ictx.patience_s == opts.silence_patience_s
 
 
-async def test_stalled_reply_calls_the_stall_hook(harness: Harness) -> None:
+async def test_stalled_reply_calls_the_stall_hook(harness: Scripted) -> None:
     h = harness
     pacer = h.run.pacer
     stalls: list[float] = []
@@ -590,11 +557,11 @@ async def test_stalled_reply_calls_the_stall_hook(harness: Harness) -> None:
     assert any(e.data.get("type") == "reply_stalled" for e in record.events_of(EventKind.ERROR))
 
 
-async def test_phase_and_remaining_time_are_published(harness: Harness) -> None:
+async def test_phase_and_remaining_time_are_published(harness: Scripted) -> None:
     h = harness
     ends_at = h.clock() + 600
     await h.run.pacer.tick()
-    assert h.published == []  # published at the start (before this test's hook); not again yet
+    assert [p[ATTR_PHASE] for p in h.published] == ["intro"]  # at the start; not again yet
     h.clock.advance(h.run.ictx.options.publish_interval_s)
     await h.run.pacer.tick()
     first = h.published[-1]
@@ -609,7 +576,7 @@ async def test_phase_and_remaining_time_are_published(harness: Harness) -> None:
 
 
 async def test_an_interview_nobody_spoke_in_fails_instead_of_being_evaluated(
-    harness: Harness,
+    harness: Scripted,
 ) -> None:
     await finalize(harness.run)
     record = await harness.rows()
@@ -630,24 +597,33 @@ def test_metadata_parsing() -> None:
 async def test_job_for_unknown_or_ended_interview_is_refused_and_record_untouched(
     sqlite_store: InterviewStore, tmp_path: Any
 ) -> None:
-    settings = settings_for_tests(tmp_path)
+    settings = agent_settings(tmp_path)
+
+    def parts() -> InterviewComponents:
+        return InterviewComponents(
+            settings=settings,
+            store=sqlite_store,
+            llm_model=FakeLLM(),
+            vad_model=None,
+            options=quick_options(),
+            vision=None,
+            recording=None,
+            media=CustomMedia(),
+        )
+
     with fake_job_context(
         job_metadata='{"interview_id": "00000000-0000-0000-0000-000000000000"}'
     ) as ctx:
         reasons: list[str] = []
         ctx._on_shutdown = reasons.append
-        assert (
-            await run_job(ctx, settings=settings, store=sqlite_store, llm_model=FakeLLM()) is None
-        )
+        assert await start_interview(ctx, parts()) is None
         assert reasons == ["interview refused"]
 
     record = await sqlite_store.create(sample_plan())
     await sqlite_store.set_status(record.id, InterviewStatus.ENDED)
     before = await sqlite_store.get(record.id)
     with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
-        assert (
-            await run_job(ctx, settings=settings, store=sqlite_store, llm_model=FakeLLM()) is None
-        )
+        assert await start_interview(ctx, parts()) is None
     assert await sqlite_store.get(record.id) == before
 
 
@@ -673,7 +649,7 @@ def test_cli_without_required_settings_prints_one_line_and_exits_2(tmp_path: Any
 
 
 def test_server_is_configured_from_settings(tmp_path: Any) -> None:
-    settings = settings_for_tests(tmp_path).model_copy(
+    settings = agent_settings(tmp_path).model_copy(
         update={"agent_name": "mock-interviewer", "load_threshold": 0.5, "num_idle_processes": 3}
     )
     server = build_server(settings)
@@ -683,3 +659,23 @@ def test_server_is_configured_from_settings(tmp_path: Any) -> None:
     assert server._drain_timeout == 3600
     assert server.setup_fnc is prewarm
     assert server._session_end_fnc is on_session_end
+
+
+def test_help_needs_no_configuration(tmp_path: Any) -> None:
+    """`python -m agent --help` answers with an empty environment (settings load only for the
+    commands that run the worker)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", "--help"],
+        cwd=tmp_path,  # no .env here
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "start" in proc.stdout and "configuration error" not in proc.stderr

@@ -3,6 +3,7 @@ the `egress_ended` webhook flow end to end through the real token server app."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,14 +11,10 @@ import pytest
 from livekit import api, rtc
 from livekit.rtc._proto import handle_pb2, track_pb2
 
-from agent.recording import (
-    EgressOptions,
-    EgressRecorder,
-    RecordingSettings,
-    S3Options,
-    egress_filepath,
-)
+from agent.recording import EgressOptions, EgressRecorder, RecordingSettings
+from agent.store_writer import StoreWriter
 from interview_store import EventKind, InterviewPlan, InterviewRecord, InterviewStore
+from interview_store.recording_layout import EgressOutput, S3Output
 from testkit.livekit_twirp import FakeLiveKitTwirp
 from tests.tokenserver_harness import (
     API_KEY,
@@ -35,15 +32,16 @@ async def twirp() -> AsyncIterator[FakeLiveKitTwirp]:
 
 
 def options(twirp: FakeLiveKitTwirp, **kw: object) -> EgressOptions:
-    values: dict[str, object] = {
+    """From the settings' defaults (local files under /out, speaker layout, 3 attempts)."""
+    settings = RecordingSettings(_env_file=None)  # type: ignore[call-arg]
+    opts = EgressOptions.from_settings(
+        settings,
         # the agent has LIVEKIT_URL as ws(s)://; livekit-api maps it to http(s)
-        "livekit_url": twirp.url.replace("http://", "ws://"),
-        "api_key": twirp.api_key,
-        "api_secret": twirp.api_secret,
-        "retry_backoff_s": 0.01,
-    }
-    values.update(kw)
-    return EgressOptions(**values)  # type: ignore[arg-type]
+        livekit_url=twirp.url.replace("http://", "ws://"),
+        api_key=twirp.api_key,
+        api_secret=twirp.api_secret,
+    )
+    return dataclasses.replace(opts, retry_backoff_s=0.01, **kw)  # type: ignore[arg-type]
 
 
 def publication(kind: rtc.TrackKind.ValueType, sid: str) -> rtc.LocalTrackPublication:
@@ -61,15 +59,22 @@ async def recorder_for(
 ) -> tuple[InterviewRecord, EgressRecorder, rtc.Room]:
     record = await store.create(InterviewPlan(role="Backend engineer"))
     rec = EgressRecorder(
-        interview_id=record.id,
+        writer=StoreWriter(store, record.id),
         room_name=record.room,
-        store=store,
         options=options(twirp, **kw),
         clock=lambda: 1_750_000_000.0,
     )
     room = rtc.Room()
     rec.watch(room)
     return record, rec, room
+
+
+async def written(store: InterviewStore, rec: EgressRecorder) -> InterviewRecord:
+    """The record once the recorder's queued rows are written."""
+    await rec.writer.flush()
+    got = await store.get(rec.writer.interview_id)
+    assert got is not None
+    return got
 
 
 async def test_egress_starts_only_once_the_agent_audio_is_published(
@@ -97,8 +102,7 @@ async def test_egress_starts_only_once_the_agent_audio_is_published(
     assert not out.HasField("s3")
 
     assert egress_id == "EG_0001" == rec.egress_id
-    got = await sqlite_store.get(record.id)
-    assert got is not None
+    got = await written(sqlite_store, rec)
     (note,) = [e for e in got.events_of(EventKind.NOTE) if e.data["note"] == "egress_started"]
     assert note.data["egress_id"] == "EG_0001"
     assert got.recordings == []  # the webhook writes the row (idempotent per egress id)
@@ -124,16 +128,17 @@ async def test_s3_output_from_settings(
     opts = EgressOptions.from_settings(
         settings, livekit_url=twirp.url, api_key=twirp.api_key, api_secret=twirp.api_secret
     )
-    assert opts.s3 == S3Options(
+    assert opts.output.s3 == S3Output(
         bucket="interviews",
         region="eu-west-1",
         endpoint="http://minio:9000",
         access_key="AKIA",
         secret="s3-secret",
+        force_path_style=True,
     )
     record = await sqlite_store.create(InterviewPlan(role="x"))
     rec = EgressRecorder(
-        interview_id=record.id, room_name=record.room, store=sqlite_store, options=opts
+        writer=StoreWriter(sqlite_store, record.id), room_name=record.room, options=opts
     )
     await rec.start()
     await rec.aclose(stop=False)
@@ -164,12 +169,11 @@ async def test_start_failure_is_recorded_with_its_reason(
     sqlite_store: InterviewStore, twirp: FakeLiveKitTwirp
 ) -> None:
     # a wrong secret: the server rejects the token; not retried, stored as a failed recording
-    record, rec, room = await recorder_for(sqlite_store, twirp, api_secret="x" * 40)
+    _, rec, room = await recorder_for(sqlite_store, twirp, api_secret="x" * 40)
     room.emit("local_track_published", publication(rtc.TrackKind.KIND_AUDIO, "TR_a"), None)
     assert await rec.wait_started() is None
     assert len(twirp.calls) == 0  # rejected before the handler recorded it
-    got = await sqlite_store.get(record.id)
-    assert got is not None
+    got = await written(sqlite_store, rec)
     (failed,) = got.recordings
     assert failed.kind == "egress" and failed.status == "failed"
     assert failed.error == "room composite egress could not start (unauthenticated: invalid token)"
@@ -239,23 +243,52 @@ async def test_failed_egress_is_recorded_with_its_reason(
     await rec.aclose()  # StopEgress on an ended egress is answered with an error: ignored
 
 
-def test_filepath_layout_matches_the_token_servers_auto_egress() -> None:
-    from tokenserver.tokens import EgressOptions as TokenEgressOptions
-    from tokenserver.tokens import egress_filepath as token_egress_filepath
+def test_agent_and_token_server_build_the_same_egress_output() -> None:
+    """One layout: the agent's room composite and the token's auto-egress come from the same
+    settings through `recording_layout`, local or S3."""
+    from tokenserver.settings import TokenServerSettings
+    from tokenserver.tokens import TokenOptions
 
-    opts = EgressOptions(livekit_url="ws://x", api_key="k", api_secret="s", output_dir="/rec/")
-    assert egress_filepath(opts, "abc") == token_egress_filepath(
-        TokenEgressOptions(output_dir="/rec/"), "abc"
+    iid = "00000000-0000-0000-0000-0000000000ab"
+    for extra in ({"egress_output_dir": "/rec/"}, {"egress_s3_bucket": "interviews"}):
+        env = {"recording_mode": "auto_egress", "egress_layout": "grid", **extra}
+        agent = EgressOptions.from_settings(
+            RecordingSettings(_env_file=None, **env),  # type: ignore[call-arg, arg-type]
+            livekit_url="ws://x",
+            api_key="k",
+            api_secret="s",
+        ).output
+        token = TokenOptions.from_settings(
+            TokenServerSettings(
+                _env_file=None,  # type: ignore[call-arg]
+                livekit_url="ws://x",
+                livekit_api_key="k",
+                livekit_api_secret="s",  # type: ignore[arg-type]
+                recruiter_token="r" * 16,  # type: ignore[arg-type]
+                **env,  # type: ignore[arg-type]
+            )
+        ).auto_egress
+        assert token is not None and agent == token
+        request = agent.room_composite(iid, room_name="room")
+        assert request.layout == "grid"
+        (out,) = request.file_outputs
+        assert out.filepath.endswith(f"interviews/{iid}/egress-{{time}}.mp4")
+    assert EgressOutput(output_dir="/rec/", layout="x", s3=None).filepath(iid) == (
+        f"/rec/interviews/{iid}/egress-{{time}}.mp4"
     )
 
 
 async def test_http_client_is_unused_when_nothing_starts(sqlite_store: InterviewStore) -> None:
     record = await sqlite_store.create(InterviewPlan(role="x"))
     rec = EgressRecorder(
-        interview_id=record.id,
+        writer=StoreWriter(sqlite_store, record.id),
         room_name=record.room,
-        store=sqlite_store,
-        options=EgressOptions(livekit_url="http://127.0.0.1:9", api_key="k", api_secret="s"),
+        options=EgressOptions.from_settings(
+            RecordingSettings(_env_file=None),  # type: ignore[call-arg]
+            livekit_url="http://127.0.0.1:9",
+            api_key="k",
+            api_secret="s",
+        ),
     )
     rec.watch(rtc.Room())
     await rec.aclose()  # no egress, no request, nothing to stop

@@ -1,6 +1,6 @@
 """The fallback recording: the agent's own stereo session audio, copied into storage at the end.
 
-End to end: a job runs through `run_job` in `fake_job_context()` on the real Gemini plugin
+End to end: a job runs through `start_interview` (testkit's harness) on the real Gemini plugin
 (against the Gemini Live emulator) with a paced espeak-ng microphone; livekit-agents'
 RecorderIO writes `session_directory/audio.ogg`; `on_session_end` copies it into
 `store.files_dir(id)` and records it, and the token server streams it to a recruiter.
@@ -15,16 +15,15 @@ import av
 import numpy as np
 import pytest
 from livekit.agents import vad
-from livekit.agents.testing import fake_job_context
 
-from agent.interview_context import AgentOptions
-from agent.recording import AGENT_AUDIO_NAME, RecordingSettings, save_agent_audio
-from agent.settings import AgentSettings
-from agent.worker import on_session_end, run_job
+from agent.recording import RecordingSettings, save_agent_audio
+from agent.session import build_realtime_model
+from agent.store_writer import StoreWriter
 from interview_store import InterviewPlan, InterviewStore, RecordingKind
+from interview_store.recording_layout import AGENT_AUDIO_NAME
+from testkit.agent_harness import agent_settings, interview_harness, quick_options
 from testkit.audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
 from testkit.gemini_live import FakeGeminiLive, Reply
-from testkit.interview_fixtures import sample_plan
 from testkit.tls import LocalTLS
 from tests.tokenserver_harness import client_for, recruiter_headers
 
@@ -73,7 +72,9 @@ async def test_agent_audio_is_copied_recorded_and_streamed(
     session_dir.mkdir()
     source = stereo_ogg(session_dir / "audio.ogg")
 
-    rec = await save_agent_audio(sqlite_store, record.id, source)
+    writer = StoreWriter(sqlite_store, record.id)
+    rec = await save_agent_audio(writer, source)
+    await writer.aclose()
 
     target = sqlite_store.files_dir(record.id) / AGENT_AUDIO_NAME
     assert target.read_bytes() == source.read_bytes()
@@ -95,7 +96,9 @@ async def test_agent_audio_is_copied_recorded_and_streamed(
 
 async def test_missing_session_audio_is_recorded_as_failed(sqlite_store: InterviewStore) -> None:
     record = await sqlite_store.create(InterviewPlan(role="x"))
-    rec = await save_agent_audio(sqlite_store, record.id, None)
+    writer = StoreWriter(sqlite_store, record.id)
+    rec = await save_agent_audio(writer, None)
+    await writer.aclose()
     assert rec.status == "failed" and rec.error == "the session produced no audio recording"
     assert not (sqlite_store.files_dir(record.id) / AGENT_AUDIO_NAME).exists()
 
@@ -114,61 +117,50 @@ async def test_worker_copies_the_session_recording_in_on_session_end(
     )
     emu.push_transcripts("Hello, I am Ada.")
     speech = espeak_wav("Hello, I am Ada.", tmp_path / "hello.wav")
-    record = await sqlite_store.create(sample_plan(planned_minutes=10))
-    settings = AgentSettings(
-        livekit_url="ws://127.0.0.1:1",
-        livekit_api_key="key",
-        livekit_api_secret="secret",
-        google_api_key="fake-key",
-        storage_dir=sqlite_store.storage_dir,
-        gemini_base_url=emu.base_url,
-        gemini_ca_file=tls.ca_file,
+    settings = agent_settings(
+        sqlite_store.storage_dir, gemini_base_url=emu.base_url, gemini_ca_file=tls.ca_file
     )
-    mic, speaker = WavMicrophone(), CapturingSpeaker()
-
-    def io_setup(session: object) -> None:
-        session.input.audio = mic  # type: ignore[attr-defined]
-        session.output.audio = speaker  # type: ignore[attr-defined]
-
     recording = RecordingSettings(
         _env_file=None,  # type: ignore[call-arg]
         storage_dir=sqlite_store.storage_dir,
         recording_mode="off",  # no room here, so no egress; the fallback must still work
     )
-    with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
-        run = await run_job(
-            ctx,
-            settings=settings,
-            store=sqlite_store,
-            vad_model=silero,
-            use_room=False,
-            io_setup=io_setup,
-            options=AgentOptions(min_phase_s=0, min_duration_fraction=0, reply_stall_timeout_s=60),
-            recording_settings=recording,
-        )
-        assert run is not None
+    mic = WavMicrophone()
+    async with interview_harness(
+        sqlite_store,
+        settings=settings,
+        llm_model=build_realtime_model(settings),
+        vad_model=silero,
+        audio_input=mic,
+        audio_output=CapturingSpeaker(),
+        options=quick_options(reply_stall_timeout_s=60),
+        recording=recording,
+        greet=True,
+    ) as h:
+        session = h.session
         try:
             for _ in range(300):
-                if emu.state.replies_sent >= 1 and run.session.agent_state == "listening":
+                if emu.state.replies_sent >= 1 and session.agent_state == "listening":
                     break
                 await asyncio.sleep(0.05)
             mic.say(speech)
             await asyncio.wait_for(mic.played.wait(), 15)
             for _ in range(300):
-                if emu.state.replies_sent >= 2 and run.session.agent_state == "listening":
+                if emu.state.replies_sent >= 2 and session.agent_state == "listening":
                     break
                 await asyncio.sleep(0.05)
         finally:
             mic.close()
-            await run.session.aclose()
-            await on_session_end(ctx)
+        interview_id = h.ictx.interview_id
+    # leaving the harness ended the job through on_session_end, which copied the audio
 
-    got = await sqlite_store.get(record.id)
+    got = await sqlite_store.get(interview_id)
     assert got is not None
     (rec,) = [r for r in got.recordings if r.kind == RecordingKind.AGENT_AUDIO]
     assert rec.status == "complete", rec.error
     path = sqlite_store.storage_dir / str(rec.location)
-    assert path == sqlite_store.files_dir(record.id) / AGENT_AUDIO_NAME and path.is_file()
+    assert path == sqlite_store.files_dir(interview_id) / AGENT_AUDIO_NAME
+    assert path.is_file()
     left, right, seconds = channel_rms(path)
     assert rec.duration_s is not None and rec.duration_s == pytest.approx(seconds, abs=0.5)
     assert seconds > 1.5

@@ -331,18 +331,21 @@ async def test_store_create_returns_what_get_reads(store: InterviewStore) -> Non
 
 
 def test_auto_egress_to_s3_uses_the_same_relative_key() -> None:
-    from tokenserver.tokens import CandidateGrant, EgressOptions, TokenMinter, TokenOptions
+    from interview_store.recording_layout import EgressOutput, S3Output
+    from tokenserver.tokens import CandidateGrant, TokenMinter, TokenOptions
 
+    s3 = S3Output("interviews", "", "http://minio:9000", "", "", force_path_style=True)
     minter = TokenMinter(
         TokenOptions(
             api_key=API_KEY,
             api_secret=API_SECRET,
-            auto_egress=EgressOptions(s3_bucket="interviews", s3_endpoint="http://minio:9000"),
+            auto_egress=EgressOutput(output_dir="/out", layout="speaker", s3=s3),
         )
     )
-    jwt = minter.mint(CandidateGrant(interview_id="abc", room="interview-abc", identity="c-1"))
+    iid = "00000000-0000-0000-0000-0000000000ab"
+    jwt = minter.mint(CandidateGrant(interview_id=iid, room=f"interview-{iid}", identity="c-1"))
     claims = api.TokenVerifier(API_KEY, API_SECRET).verify(jwt)
     assert claims.room_config is not None
     (output,) = claims.room_config.egress.room.file_outputs
-    assert output.filepath == "interviews/abc/egress-{time}.mp4"
+    assert output.filepath == f"interviews/{iid}/egress-{{time}}.mp4"
     assert output.s3.bucket == "interviews" and output.s3.endpoint == "http://minio:9000"

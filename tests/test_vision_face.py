@@ -119,7 +119,9 @@ def _observe(
     analyzer: FaceAnalyzer, frames: list[tuple[str, np.ndarray]], **kw: Any
 ) -> tuple[LocalObserver, list[tuple[str, dict[str, Any]]]]:
     """Feed frames 2 s apart (the conversation rate) and collect (kind, data)."""
-    obs = LocalObserver(calibration_frames=3, window_s=1000, **kw)
+    obs = LocalObserver.from_settings(
+        VisionSettings(_env_file=None, calibration_frames=3, window_s=1000, **kw)  # type: ignore[call-arg]
+    )
     out = []
     t = 1000.0
     for phase, rgb in frames:

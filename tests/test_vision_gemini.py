@@ -14,6 +14,7 @@ from livekit import rtc
 from PIL import Image
 from pydantic import SecretStr
 
+from agent.store_writer import StoreWriter
 from agent.vision import VisionService, VisionSettings
 from agent.vision.gemini_review import GeminiReviewer, ReviewFrame
 from interview_store import EventKind, InterviewStore
@@ -138,10 +139,10 @@ async def test_service_stores_gemini_observations_and_hints(sqlite_store: Interv
         api.queue_json(
             {"findings": [finding("looking_at_other_screen", 0.8, "eyes repeatedly to the left")]}
         )
+        writer = StoreWriter(sqlite_store, record.id)
         vision = VisionService(
             settings=settings(api, gemini_interval_s=0.05, gemini_image_max_side=200),
-            interview_id=record.id,
-            store=sqlite_store,
+            writer=writer,
             phase=lambda: "behavioural",
             analyzer_factory=None,  # only the Gemini layer here
             clock=clock,
@@ -168,6 +169,7 @@ async def test_service_stores_gemini_observations_and_hints(sqlite_store: Interv
             await asyncio.sleep(0.05)
         await vision.flush()
         await vision.aclose()
+        await writer.aclose()
 
     images = sent_images()
     assert len(images) == 3

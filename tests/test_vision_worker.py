@@ -1,73 +1,44 @@
-"""Vision inside the real job entry: run_job wires the sampler into the session, frames from
-the session's video input are analysed with the real face models, and finalize stores it all."""
+"""Vision inside the real job code: `start_interview` wires the sampler into the session,
+frames from the session's video input are analysed with the real face models, and the end of
+the interview (`on_session_end` -> finalize) stores it all."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from typing import Any
 
 from google.genai import types
 from livekit.agents import Agent, AgentSession
-from livekit.agents.testing import fake_job_context
 from livekit.plugins import google
 
-from agent.settings import AgentSettings
 from agent.vision import VisionService, VisionSettings
-from agent.worker import finalize, run_job
 from interview_store import EventKind, InterviewStore
+from testkit.agent_harness import interview_harness
 from testkit.gemini_live import FakeGeminiLive
-from testkit.interview_fixtures import FakeClock, sample_plan
+from testkit.interview_fixtures import FakeClock
 from testkit.tls import LocalTLS
 from tests.fake_llm import FakeLLM
 from tests.test_vision_pipeline import SyntheticVideo
 
 
-async def test_run_job_samples_analyses_and_stores(
-    sqlite_store: InterviewStore, tmp_path: Path
-) -> None:
-    record = await sqlite_store.create(sample_plan())
+async def test_the_job_samples_analyses_and_stores(sqlite_store: InterviewStore) -> None:
     video = SyntheticVideo(frames=40, clock=FakeClock(), pace_s=0.05)  # real 20 fps
     vision_settings = VisionSettings(  # type: ignore[call-arg]
         _env_file=None, gemini_enabled=False, conversation_fps=5.0, window_s=0.5
     )
-
-    def io_setup(session: Any) -> None:
-        session.input.video = video
-
-    with fake_job_context(job_metadata=f'{{"interview_id": "{record.id}"}}') as ctx:
-        run = await run_job(
-            ctx,
-            settings=AgentSettings(
-                livekit_url="ws://127.0.0.1:1",
-                livekit_api_key="key",
-                livekit_api_secret="secret",  # type: ignore[arg-type]
-                google_api_key="fake-key",  # type: ignore[arg-type]
-                storage_dir=tmp_path,
-            ),
-            store=sqlite_store,
-            llm_model=FakeLLM(),
-            vad_model=None,
-            use_room=False,
-            io_setup=io_setup,
-            greet=False,
-            vision_settings=vision_settings,
-        )
-    assert run is not None
-    vision = run.ictx.extras["vision"]
-    assert isinstance(vision, VisionService)
-    try:
+    async with interview_harness(
+        sqlite_store, llm_model=FakeLLM(), video_input=video, vision=vision_settings
+    ) as h:
+        vision = h.run.vision
+        assert vision is not None
         video.go.set()
         await asyncio.wait_for(video.done.wait(), timeout=30)
         await asyncio.wait_for(vision.flush(), timeout=30)
         assert vision.sampler.stats.seen == 40
         assert vision.sampler.stats.accepted >= 1
-        await finalize(run)
-    finally:
-        await run.pacer.aclose()
-        await run.session.aclose()
+        interview_id = h.ictx.interview_id
+    # the harness ended the interview like a worker: vision closed, rows flushed
 
-    stored = await sqlite_store.get(record.id)
+    stored = await sqlite_store.get(interview_id)
     assert stored is not None
     states = [o for o in stored.observations if o.kind == "face_state"]
     assert states and states[0].data["presence"] == "absent"  # synthetic frames: no face
@@ -86,8 +57,7 @@ async def test_accepted_frames_reach_the_gemini_live_session(
     video = SyntheticVideo(frames=60, clock=clock, pace_s=0.01)
     vision = VisionService(
         settings=VisionSettings(_env_file=None, gemini_enabled=False),  # type: ignore[call-arg]
-        interview_id="i-live",
-        store=None,
+        writer=None,
         phase=lambda: "coding",
         reviewer=None,
         analyzer_factory=None,

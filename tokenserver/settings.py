@@ -7,25 +7,20 @@ failing inside the first request.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from interview_store import StoreSettings
+from interview_store.recording_layout import EgressSettings, RecordingMode
+
+__all__ = ["RecordingMode", "TokenServerSettings"]
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class RecordingMode(StrEnum):
-    AGENT = "agent"
-    """The agent starts a room-composite egress itself (after its own track is published)."""
-    AUTO_EGRESS = "auto_egress"
-    """The token's RoomConfiguration asks LiveKit to start a room composite on room creation."""
-    OFF = "off"
+class TokenServerSettings(EgressSettings):
+    """Recording mode and egress output come from `EgressSettings` (shared with the agent)."""
 
-
-class TokenServerSettings(StoreSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=0, le=65535)
 
@@ -56,18 +51,6 @@ class TokenServerSettings(StoreSettings):
     max_parallel_cv_parses: int = Field(default=2, ge=1)
     max_request_bytes: int | None = None
     """Whole request body limit; defaults to MAX_CV_BYTES + 256 KiB for the other form fields."""
-
-    recording_mode: RecordingMode = RecordingMode.AGENT
-    egress_output_dir: str = "/out"
-    """Where the egress service sees STORAGE_DIR (auto_egress with local files)."""
-    egress_layout: str = "speaker"
-    """Room-composite layout (same names as the agent's recording settings: one `.env`)."""
-    egress_s3_bucket: str | None = None
-    egress_s3_region: str = ""
-    egress_s3_endpoint: str = ""
-    egress_s3_access_key: str = ""
-    egress_s3_secret: SecretStr = SecretStr("")
-    egress_s3_force_path_style: bool = True
 
     web_dist_dir: Path = _REPO_ROOT / "web" / "dist"
     log_level: str = "INFO"

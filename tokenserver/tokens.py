@@ -14,23 +14,11 @@ from datetime import timedelta
 
 from livekit import api
 
-from .settings import RecordingMode, TokenServerSettings
+from interview_store.recording_layout import EgressOutput, RecordingMode
+
+from .settings import TokenServerSettings
 
 PUBLISH_SOURCES = ("camera", "microphone", "screen_share", "screen_share_audio")
-
-
-@dataclass(frozen=True)
-class EgressOptions:
-    """Where an auto-egress room composite writes (only used with RECORDING_MODE=auto_egress)."""
-
-    output_dir: str = "/out"
-    layout: str = "speaker"
-    s3_bucket: str | None = None
-    s3_region: str = ""
-    s3_endpoint: str = ""
-    s3_access_key: str = ""
-    s3_secret: str = ""
-    s3_force_path_style: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,22 +29,14 @@ class TokenOptions:
     ttl: timedelta = timedelta(minutes=15)
     empty_timeout_s: int = 300
     departure_timeout_s: int = 20
-    auto_egress: EgressOptions | None = None
+    auto_egress: EgressOutput | None = None
+    """Set with RECORDING_MODE=auto_egress: the token asks LiveKit for a room composite."""
 
     @classmethod
     def from_settings(cls, settings: TokenServerSettings) -> TokenOptions:
         egress = None
         if settings.recording_mode == RecordingMode.AUTO_EGRESS:
-            egress = EgressOptions(
-                output_dir=settings.egress_output_dir,
-                layout=settings.egress_layout,
-                s3_bucket=settings.egress_s3_bucket,
-                s3_region=settings.egress_s3_region,
-                s3_endpoint=settings.egress_s3_endpoint,
-                s3_access_key=settings.egress_s3_access_key,
-                s3_secret=settings.egress_s3_secret.get_secret_value(),
-                s3_force_path_style=settings.egress_s3_force_path_style,
-            )
+            egress = EgressOutput.from_settings(settings)
         return cls(
             api_key=settings.livekit_api_key,
             api_secret=settings.livekit_api_secret.get_secret_value(),
@@ -96,7 +76,9 @@ class TokenMinter:
             agents=[api.RoomAgentDispatch(agent_name=opts.agent_name, metadata=metadata)],
         )
         if opts.auto_egress is not None:
-            room_config.egress.CopyFrom(_room_composite(opts.auto_egress, grant.interview_id))
+            room_config.egress.CopyFrom(
+                api.RoomEgress(room=opts.auto_egress.room_composite(grant.interview_id))
+            )
         return (
             api.AccessToken(opts.api_key, opts.api_secret)
             .with_identity(grant.identity)
@@ -116,32 +98,3 @@ class TokenMinter:
             .with_room_config(room_config)
             .to_jwt()
         )
-
-
-def egress_filepath(opts: EgressOptions, interview_id: str) -> str:
-    """Local egress writes under the egress service's view of STORAGE_DIR, next to the
-    agent's own recording; S3 keys use the same relative layout."""
-    relative = f"interviews/{interview_id}/egress-{{time}}.mp4"
-    if opts.s3_bucket:
-        return relative
-    return f"{opts.output_dir.rstrip('/')}/{relative}"
-
-
-def _room_composite(opts: EgressOptions, interview_id: str) -> api.RoomEgress:
-    output = api.EncodedFileOutput(
-        file_type=api.EncodedFileType.MP4, filepath=egress_filepath(opts, interview_id)
-    )
-    if opts.s3_bucket:
-        output.s3.CopyFrom(
-            api.S3Upload(
-                bucket=opts.s3_bucket,
-                region=opts.s3_region,
-                endpoint=opts.s3_endpoint,
-                access_key=opts.s3_access_key,
-                secret=opts.s3_secret,
-                force_path_style=opts.s3_force_path_style,
-            )
-        )
-    return api.RoomEgress(
-        room=api.RoomCompositeEgressRequest(layout=opts.layout, file_outputs=[output])
-    )

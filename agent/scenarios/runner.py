@@ -227,12 +227,11 @@ async def run_scenario(
         interview_id=record.id,
         plan=plan,
         store=store,
-        options=options or AgentOptions(tick_s=3600.0),
+        options=options or AgentOptions.defaults(),
         clock=clock,
     )
     agent = Interviewer(ictx, greet=False)
     session = build_session(ictx, llm_model=interviewer_llm, vad_model=None)
-    ictx.log.start()
     ictx.log.attach(session)
     ictx.phases.start()
     transcript: list[Line] = []
@@ -256,10 +255,10 @@ async def run_scenario(
     except Exception as e:  # a model error ends the run; it is reported, not raised
         errors.append(f"{type(e).__name__}: {e}"[:300])
     chat = session.history.copy()
-    await ictx.log.flush()
+    await ictx.writer.flush()
     stored = await store.get(record.id)
     await session.aclose()
-    await ictx.log.aclose()
+    await ictx.writer.aclose()
     assert stored is not None
 
     judges: list[Any] = []

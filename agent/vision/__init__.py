@@ -4,9 +4,8 @@ analysis (local face geometry + periodic Gemini review) stored as observations.
 Heavy native modules (mediapipe, LiteRT) are imported only when the first frame is analysed.
 """
 
-from .aggregate import VisionSummary, summarise
 from .sampler import PhaseAwareSampler
 from .service import VisionService
 from .settings import VisionSettings
 
-__all__ = ["PhaseAwareSampler", "VisionService", "VisionSettings", "VisionSummary", "summarise"]
+__all__ = ["PhaseAwareSampler", "VisionService", "VisionSettings"]

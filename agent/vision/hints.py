@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from livekit.agents import llm
 
-from interview_store import EventKind, InterviewEvent, InterviewStore, Observation
+from interview_store import EventKind, InterviewEvent, Observation
+
+from ..store_writer import StoreWriter
 
 if TYPE_CHECKING:
     from livekit.agents import AgentSession
@@ -105,16 +107,14 @@ class HintBroker:
     def __init__(
         self,
         *,
-        interview_id: str,
-        store: InterviewStore | None,
-        min_interval_s: float = 90.0,
-        kind_cooldown_s: float = 300.0,
-        confidence_floor: float = 0.6,
+        writer: StoreWriter | None,
+        min_interval_s: float,
+        kind_cooldown_s: float,
+        confidence_floor: float,
         sink: HintSink | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._interview_id = interview_id
-        self._store = store
+        self._writer = writer
         self._min_interval_s = min_interval_s
         self._kind_cooldown_s = kind_cooldown_s
         self._confidence_floor = confidence_floor
@@ -157,11 +157,8 @@ class HintBroker:
             except Exception as e:  # a hint is a nicety: never let it hurt the session
                 logger.warning("vision hint not delivered", extra={"error": type(e).__name__})
         self.sent += delivered
-        if self._store is None:
-            return
-        try:
-            await self._store.append_event(
-                self._interview_id,
+        if self._writer is not None:
+            self._writer.event(
                 InterviewEvent(
                     kind=EventKind.HINT,
                     at=now,
@@ -175,7 +172,5 @@ class HintBroker:
                         "observation_at": obs.at,
                         "confidence": obs.confidence,
                     },
-                ),
+                )
             )
-        except Exception as e:
-            logger.warning("vision hint not stored", extra={"error": type(e).__name__})

@@ -27,6 +27,7 @@ from interview_store import Observation
 
 from .face import FaceReading, HeadPose
 from .frames import FrameSource
+from .settings import VisionSettings
 
 Presence = Literal["absent", "single", "multiple"]
 
@@ -66,11 +67,11 @@ class LocalObserver:
     def __init__(
         self,
         *,
-        calibration_frames: int = 5,
-        away_yaw_deg: float = 25.0,
-        away_pitch_deg: float = 20.0,
-        window_s: float = 30.0,
-        absent_hint_s: float = 20.0,
+        calibration_frames: int,
+        away_yaw_deg: float,
+        away_pitch_deg: float,
+        window_s: float,
+        absent_hint_s: float,
         confirm_frames: int = 2,
         max_gap_s: float = 5.0,
     ) -> None:
@@ -91,6 +92,16 @@ class LocalObserver:
         self._candidate_count = 0
         self._absent_since: float | None = None
         self._absence_reported = False
+
+    @classmethod
+    def from_settings(cls, settings: VisionSettings) -> LocalObserver:
+        return cls(
+            calibration_frames=settings.calibration_frames,
+            away_yaw_deg=settings.away_yaw_deg,
+            away_pitch_deg=settings.away_pitch_deg,
+            window_s=settings.window_s,
+            absent_hint_s=settings.absent_hint_s,
+        )
 
     @property
     def neutral(self) -> HeadPose | None:

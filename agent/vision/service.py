@@ -2,7 +2,7 @@
 
 Usage in the worker (the sampler must exist before the AgentSession is built):
 
-    vision = VisionService(settings=vs, interview_id=..., store=..., phase=lambda: ...)
+    vision = VisionService(settings=vs, writer=ictx.writer, phase=lambda: ...)
     session = AgentSession(..., video_sampler=vision.sampler)
     await session.start(...)
     await vision.start(session)          # hints go into the agent's chat context
@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from interview_store import EventKind, InterviewEvent, InterviewStore, Observation
+from interview_store import EventKind, InterviewEvent, Observation
 
+from ..store_writer import StoreWriter
 from .analysis_queue import AnalysisQueue
 from .face import FaceAnalyzer, FaceReading
 from .frames import RGBImage, SampledFrame, to_rgb
@@ -55,8 +56,7 @@ class VisionService:
         self,
         *,
         settings: VisionSettings,
-        interview_id: str,
-        store: InterviewStore | None,
+        writer: StoreWriter | None,
         phase: Callable[[], str | None],
         reviewer: GeminiReviewer | None = _NOT_GIVEN,
         analyzer_factory: Callable[[], FaceAnalyzer] | None = _NOT_GIVEN,
@@ -66,8 +66,7 @@ class VisionService:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
-        self._interview_id = interview_id
-        self._store = store
+        self._writer = writer
         self._clock = clock
         self._phase = phase
         self._selector: VideoSourceSelector | None = None
@@ -94,16 +93,9 @@ class VisionService:
             maxsize=settings.queue_size,
             on_drop=on_drop,
         )
-        self._observer = LocalObserver(
-            calibration_frames=settings.calibration_frames,
-            away_yaw_deg=settings.away_yaw_deg,
-            away_pitch_deg=settings.away_pitch_deg,
-            window_s=settings.window_s,
-            absent_hint_s=settings.absent_hint_s,
-        )
+        self._observer = LocalObserver.from_settings(settings)
         self._hints = HintBroker(
-            interview_id=interview_id,
-            store=store,
+            writer=writer,
             min_interval_s=settings.hint_min_interval_s,
             kind_cooldown_s=settings.hint_kind_cooldown_s,
             confidence_floor=settings.gemini_min_confidence,
@@ -205,7 +197,7 @@ class VisionService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        await self._store_stats()
+        self._store_stats()
         # the analysis thread may still be finishing a frame: close the models off the loop
         await asyncio.to_thread(self._close_analyzer)
 
@@ -275,36 +267,27 @@ class VisionService:
             observations = await self._outbox.get()
             try:
                 for obs in observations:
-                    await self._store_observation(obs)
+                    self._store_observation(obs)
                 await self._hints.consider(observations)
             except Exception:
                 logger.exception("vision observations not handled")
             finally:
                 self._outbox.task_done()
 
-    async def _store_observation(self, obs: Observation) -> None:
-        if self._store is None:
-            return
-        try:
-            await self._store.append_observation(self._interview_id, obs)
+    def _store_observation(self, obs: Observation) -> None:
+        if self._writer is not None:
+            self._writer.observation(obs)
             self._stored += 1
-        except Exception as e:
-            logger.warning("vision observation not stored", extra={"error": type(e).__name__})
 
-    async def _store_stats(self) -> None:
-        if self._store is None:
-            return
-        try:
-            await self._store.append_event(
-                self._interview_id,
+    def _store_stats(self) -> None:
+        if self._writer is not None:
+            self._writer.event(
                 InterviewEvent(
                     kind=EventKind.NOTE,
                     at=self._clock(),
                     data={"note": "vision_stats", **self.stats()},
-                ),
+                )
             )
-        except Exception as e:
-            logger.warning("vision stats not stored", extra={"error": type(e).__name__})
 
     def _hints_sink_missing(self) -> bool:
         return not self._hints.has_sink
