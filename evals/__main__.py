@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import re
 import sys
@@ -90,14 +89,14 @@ async def _report(settings: EvalSettings, interview_id: str, as_json: bool) -> i
         await scorer.aclose()
         await store.aclose()
     if as_json:
-        print(json.dumps(ev.report, indent=2))
-    overall = ev.report["overall_score"]
-    rec = ev.report["recommendation"]
+        print(ev.report.model_dump_json(indent=2))
+    overall = ev.report.overall_score
+    rec = ev.report.recommendation
     print(
         f"{ev.status}: overall={overall if overall is not None else '-'} "
-        f"recommendation={rec['value'] if rec else '-'} flags={','.join(ev.report['flags'])}"
+        f"recommendation={rec.value if rec else '-'} flags={','.join(ev.report.flags)}"
     )
-    print(f"html: {ev.html_path}")
+    print(f"html: {ev.html_path or 'not rendered: ' + (ev.render.error or '')}")
     return 1 if ev.status == "evaluation_failed" else 0
 
 

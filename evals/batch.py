@@ -19,6 +19,7 @@ from interview_store import InterviewStatus, InterviewStore, InterviewSummary
 
 from .evaluation import evaluate_interview
 from .scoring import Scorer
+from .settings import setting_default
 
 logger = logging.getLogger("evals.batch")
 
@@ -67,7 +68,7 @@ async def run_batch(
     selection: BatchSelection,
     *,
     concurrency: int = 2,
-    min_candidate_turns: int = 3,
+    min_candidate_turns: int = setting_default("eval_min_candidate_turns"),
     progress: bool = True,
 ) -> BatchResult:
     targets = await select_interviews(store, selection)
@@ -86,7 +87,7 @@ async def run_batch(
                 result.errors.append(s.id)
             else:
                 result.evaluated += 1
-                result.by_status[ev.status] = result.by_status.get(ev.status, 0) + 1
+                result.by_status[ev.status.value] = result.by_status.get(ev.status.value, 0) + 1
             finally:
                 bar.update(1)
 

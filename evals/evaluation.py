@@ -1,9 +1,9 @@
 """One evaluation, start to finish: load the record, score it, store the report, render HTML.
 
 `worker`, `batch` and `report` commands all come through `evaluate_interview`, so they
-behave the same. The report JSON goes into the record (`store.save_report`), the page into
-`store.files_dir(id)/report.html` (written atomically: the dashboard may be serving the old
-one while we write).
+behave the same. The typed report goes into the record (`store.save_report`), the page into
+`store.files_dir(id)/report.html`, and whether the page was drawn into the record too
+(`store.set_report_render`), so a page that failed is visible as such.
 """
 
 from __future__ import annotations
@@ -13,14 +13,23 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from interview_store import InterviewNotFound, InterviewRecord, InterviewStatus, InterviewStore
+from interview_store import (
+    InterviewNotFound,
+    InterviewRecord,
+    InterviewStatus,
+    InterviewStore,
+    Report,
+    ReportRender,
+    ReportRenderState,
+    ReportStatus,
+)
 
 from .prompt import build_prompt
 from .render import render_report_html
 from .report import failed_report, insufficient_signal_report, scored_report
 from .scoring import Scorer, ScoringFailed
+from .settings import setting_default
 from .talk_metrics import compute_metrics, merge_turns
 
 logger = logging.getLogger("evals.evaluation")
@@ -35,12 +44,14 @@ class NotEvaluable(RuntimeError):
 @dataclass(frozen=True)
 class Evaluation:
     interview_id: str
-    report: dict[str, Any]
-    html_path: Path
+    report: Report
+    render: ReportRender
+    html_path: Path | None
+    """None when the page could not be drawn (`render.error` says why)."""
 
     @property
-    def status(self) -> str:
-        return str(self.report["status"])
+    def status(self) -> ReportStatus:
+        return self.report.status
 
 
 async def evaluate_interview(
@@ -48,8 +59,11 @@ async def evaluate_interview(
     interview_id: str,
     *,
     scorer: Scorer,
-    min_candidate_turns: int = 3,
+    min_candidate_turns: int = setting_default("eval_min_candidate_turns"),
 ) -> Evaluation:
+    """Score, store, then draw. The report is stored before its page is drawn, and the
+    page's outcome is stored beside it: a page that fails to draw leaves a visible `failed`
+    render state with the reason, never a silently missing file."""
     record = await store.get(interview_id)
     if record is None:
         raise InterviewNotFound(interview_id)
@@ -59,20 +73,24 @@ async def evaluate_interview(
             "interviews can be evaluated"
         )
     report = await build_report(record, scorer=scorer, min_candidate_turns=min_candidate_turns)
-    await store.save_report(
-        interview_id, report, overall_score=report["overall_score"], flags=report["flags"]
-    )
-    html_path = await write_html(store.files_dir(interview_id), record, report)
+    await store.save_report(interview_id, report)
+    html_path, render = await write_html(store.files_dir(interview_id), record, report)
+    await store.set_report_render(interview_id, render)
     logger.info(
         "interview evaluated",
-        extra={"interview_id": interview_id, "status": report["status"], "flags": report["flags"]},
+        extra={
+            "interview_id": interview_id,
+            "status": report.status.value,
+            "flags": [f.value for f in report.flags],
+            "render": render.state.value,
+        },
     )
-    return Evaluation(interview_id=interview_id, report=report, html_path=html_path)
+    return Evaluation(interview_id=interview_id, report=report, render=render, html_path=html_path)
 
 
 async def build_report(
     record: InterviewRecord, *, scorer: Scorer, min_candidate_turns: int
-) -> dict[str, Any]:
+) -> Report:
     turns = merge_turns(record)
     metrics = compute_metrics(record, turns=turns)
     if metrics.candidate_turns < min_candidate_turns:
@@ -87,8 +105,23 @@ async def build_report(
     return scored_report(record, metrics, prompt, result, options=scorer.options)
 
 
-async def write_html(folder: Path, record: InterviewRecord, report: dict[str, Any]) -> Path:
-    html = render_report_html(report, record)
+async def write_html(
+    folder: Path, record: InterviewRecord, report: Report
+) -> tuple[Path | None, ReportRender]:
+    """Draw report.html atomically (the dashboard may be serving the old one meanwhile).
+
+    A drawing bug must not lose the stored report nor hide itself: it is logged with its
+    traceback and returned as a failed render whose error names the exception type only
+    (the message could quote transcript text)."""
+    try:
+        html = render_report_html(report, record)
+    except Exception as e:
+        logger.exception("report.html could not be rendered", extra={"interview_id": record.id})
+        return None, ReportRender(
+            state=ReportRenderState.FAILED,
+            error=f"the report page could not be drawn ({type(e).__name__}); the report "
+            "data is stored: re-run `python -m evals report <id>` after a fix",
+        )
 
     def _write() -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,4 +131,12 @@ async def write_html(folder: Path, record: InterviewRecord, report: dict[str, An
         tmp.replace(target)
         return target
 
-    return await asyncio.to_thread(_write)
+    try:
+        path = await asyncio.to_thread(_write)
+    except OSError as e:
+        logger.exception("report.html could not be written", extra={"interview_id": record.id})
+        return None, ReportRender(
+            state=ReportRenderState.FAILED,
+            error=f"the report page could not be written ({type(e).__name__}: {e.strerror})",
+        )
+    return path, ReportRender(state=ReportRenderState.RENDERED)

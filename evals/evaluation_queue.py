@@ -20,6 +20,7 @@ from interview_store import InterviewNotFound, InterviewStatus, InterviewStore, 
 
 from .evaluation import NotEvaluable, evaluate_interview
 from .scoring import Scorer
+from .settings import setting_default
 
 logger = logging.getLogger("evals.evaluation_queue")
 
@@ -30,8 +31,8 @@ ERROR_BACKOFF_S = 300.0
 class EvalWorker:
     store: InterviewStore
     scorer: Scorer
-    poll_interval_s: float = 10.0
-    min_candidate_turns: int = 3
+    poll_interval_s: float = setting_default("eval_poll_interval_s")
+    min_candidate_turns: int = setting_default("eval_min_candidate_turns")
     batch_size: int = 20
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _retry_after: dict[str, float] = field(default_factory=dict)

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from interview_store import TranscriptItem
+from interview_store import EvidenceQuote, TranscriptItem
 
 from .talk_metrics import Turn, count_words
 
@@ -65,15 +65,16 @@ class CheckedQuote:
     verified: bool
     reason: str = ""
 
-    def to_dict(self, *, t0: float) -> dict[str, object]:
-        return {
-            "quote": self.quote,
-            "turn": self.turn_id,
-            "timestamp": self.timestamp,
-            "offset_s": round(self.timestamp - t0, 1) if self.timestamp is not None else None,
-            "verified": self.verified,
-            "reason": self.reason,
-        }
+    def to_evidence(self, *, t0: float) -> EvidenceQuote:
+        """The report's form of this check; `t0` is the start the offsets count from."""
+        return EvidenceQuote(
+            quote=self.quote,
+            turn=self.turn_id,
+            timestamp=self.timestamp,
+            offset_s=round(self.timestamp - t0, 1) if self.timestamp is not None else None,
+            verified=self.verified,
+            reason=self.reason,
+        )
 
 
 class EvidenceChecker:

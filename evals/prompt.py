@@ -17,10 +17,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from interview_store import InterviewRecord
+from interview_store import InterviewMetrics, InterviewRecord
 
 from .rubric import DIMENSION_KEYS, calibration_text, rubric_text
-from .talk_metrics import InterviewMetrics, Turn, clock
+from .talk_metrics import Turn, clock
 
 MAX_DOCUMENT_CHARS = 20_000
 MAX_TURN_CHARS = 4_000

@@ -14,26 +14,36 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from interview_store import InterviewRecord
+from interview_store import (
+    DimensionScore,
+    InterviewMetrics,
+    InterviewRecord,
+    Observation,
+    ObservationKind,
+    Phase,
+    PhaseStats,
+    RecommendationValue,
+    Report,
+)
 
 from .talk_metrics import clock
 
-PHASE_COLOURS = {
-    "intro": "#a5b4fc",
-    "technical": "#93c5fd",
-    "coding": "#86efac",
-    "behavioural": "#fcd34d",
-    "candidate_questions": "#f9a8d4",
-    "wrap_up": "#d1d5db",
+PHASE_COLOURS: dict[Phase, str] = {
+    Phase.INTRO: "#a5b4fc",
+    Phase.TECHNICAL: "#93c5fd",
+    Phase.CODING: "#86efac",
+    Phase.BEHAVIOURAL: "#fcd34d",
+    Phase.CANDIDATE_QUESTIONS: "#f9a8d4",
+    Phase.WRAP_UP: "#d1d5db",
 }
 CANDIDATE = "#2563eb"
 INTERVIEWER = "#9ca3af"
-_REC_COLOURS = {
-    "strong_yes": "#15803d",
-    "yes": "#16a34a",
-    "maybe": "#ca8a04",
-    "no": "#dc2626",
-    "strong_no": "#991b1b",
+_REC_COLOURS: dict[RecommendationValue, str] = {
+    RecommendationValue.STRONG_YES: "#15803d",
+    RecommendationValue.YES: "#16a34a",
+    RecommendationValue.MAYBE: "#ca8a04",
+    RecommendationValue.NO: "#dc2626",
+    RecommendationValue.STRONG_NO: "#991b1b",
 }
 
 _CSS = """
@@ -63,16 +73,16 @@ border-bottom:1px solid #e2e8f0;font-size:.9rem}
 """
 
 
-def render_report_html(report: dict[str, Any], record: InterviewRecord) -> str:
-    """The full page. `report` is the stored JSON; `record` supplies the timeline data."""
-    title = f"Interview report — {report.get('role', record.plan.role)}"
+def render_report_html(report: Report, record: InterviewRecord) -> str:
+    """The full page. `report` is the typed report; `record` supplies the timeline data."""
+    title = f"Interview report — {report.role}"
     body = [
         _header(report, record),
         _messages(report),
         _scores(report),
         _feedback(report),
-        _metrics(report),
-        _timeline(report, record),
+        _metrics(report.metrics),
+        _timeline(report.metrics, record),
         _footer(report),
     ]
     return (
@@ -100,82 +110,80 @@ def _duration(seconds: float | None) -> str:
     return f"{s // 60} min {s % 60:02d} s"
 
 
-def _header(report: dict[str, Any], record: InterviewRecord) -> str:
-    m = report.get("metrics", {})
+def _header(report: Report, record: InterviewRecord) -> str:
     name = record.plan.candidate_name or "Candidate"
     when = record.started_at or record.created_at
-    rec = report.get("recommendation")
+    rec = report.recommendation
     rec_html = ""
-    if rec:
-        colour = _REC_COLOURS.get(rec["value"], "#334155")
+    if rec is not None:
+        colour = _REC_COLOURS[rec.value]
         rec_html = (
             f'<div class="card"><span class="badge" style="background:{colour}">'
-            f"Recommendation: {_e(rec['label'])}</span>"
-            f'<p>{_e(rec["advice"])}</p><p class="muted">{_e(rec.get("basis", ""))}</p></div>'
+            f"Recommendation: {_e(rec.label)}</span>"
+            f'<p>{_e(rec.advice)}</p><p class="muted">{_e(rec.basis)}</p></div>'
         )
-    overall = report.get("overall_score")
+    overall = report.overall_score
     overall_html = (
         f'<span class="badge" style="background:#0f172a">Overall {overall:.1f} / 5</span>'
-        if isinstance(overall, int | float)
+        if overall is not None
         else ""
     )
     return (
-        f"<header><h1>{_e(name)} — {_e(record.plan.role)}</h1>"
-        f'<div class="muted">{_e(record.plan.level.value)} · '
-        f"{_e(record.plan.interview_type.value.replace('_', ' '))} · "
+        f"<header><h1>{_e(name)} — {_e(report.role)}</h1>"
+        f'<div class="muted">{_e(report.level.value)} · '
+        f"{_e(report.interview_type.value.replace('_', ' '))} · "
         f"{_e(when.strftime('%Y-%m-%d %H:%M UTC'))} · "
-        f"{_duration(m.get('duration_s'))}</div>"
+        f"{_duration(report.metrics.duration_s)}</div>"
         f"<p>{overall_html}</p></header>{rec_html}"
     )
 
 
-def _messages(report: dict[str, Any]) -> str:
+def _messages(report: Report) -> str:
     out = []
-    if report.get("message"):
-        out.append(f'<div class="card notice"><p>{_e(report["message"])}</p></div>')
-    review = report.get("human_review") or []
-    if review:
-        items = "".join(f"<li><b>{_e(r['dimension'])}</b>: {_e(r['reason'])}</li>" for r in review)
+    if report.message:
+        out.append(f'<div class="card notice"><p>{_e(report.message)}</p></div>')
+    if report.human_review:
+        items = "".join(
+            f"<li><b>{_e(r.dimension)}</b>: {_e(r.reason)}</li>" for r in report.human_review
+        )
         out.append(f'<div class="card review"><h3>Needs human review</h3><ul>{items}</ul></div>')
     return "".join(out)
 
 
-def _scores(report: dict[str, Any]) -> str:
-    dims = report.get("dimensions") or []
+def _scores(report: Report) -> str:
+    dims = report.dimensions
     if not dims:
         return ""
     cards = []
     for d in dims:
         ev = "".join(
-            f'<blockquote><span class="ts">{_clock(q.get("offset_s"))}</span>'
-            f"{_e(q['quote'])}</blockquote>"
-            for q in d.get("evidence", [])
+            f'<blockquote><span class="ts">{_clock(q.offset_s)}</span>{_e(q.quote)}</blockquote>'
+            for q in d.evidence
         )
-        rejected = d.get("rejected_evidence") or []
+        rejected = d.rejected_evidence
         rej = (
             f'<details class="rejected"><summary class="muted">{len(rejected)} quote(s) '
             "rejected (not found in the transcript)</summary>"
             + "".join(
-                f"<blockquote>{_e(q['quote'])}</blockquote>"
-                f'<div class="muted">{_e(q.get("reason", ""))}</div>'
+                f'<blockquote>{_e(q.quote)}</blockquote><div class="muted">{_e(q.reason)}</div>'
                 for q in rejected
             )
             + "</details>"
             if rejected
             else ""
         )
-        score = d.get("score")
-        score_txt = f"{score:.1f}" if isinstance(score, int | float) else "unsupported"
-        runs = ", ".join(str(s) for s in d.get("run_scores", []))
+        score = d.score
+        score_txt = f"{score:.1f}" if score is not None else "unsupported"
+        runs = ", ".join(str(s) for s in d.run_scores)
         anchor = (
-            f'<p class="muted">Level {round(score)}: {_e(d["anchor"])}</p>'
-            if d.get("anchor") and isinstance(score, int | float)
+            f'<p class="muted">Level {round(score)}: {_e(d.anchor)}</p>'
+            if d.anchor and score is not None
             else ""
         )
         cards.append(
-            f'<div class="card"><h3>{_e(d["name"])} — {score_txt}'
+            f'<div class="card"><h3>{_e(d.name)} — {score_txt}'
             f'<span class="muted"> (runs: {_e(runs)})</span></h3>{anchor}'
-            f"<p>{_e(d.get('rationale', ''))}</p>{ev}{rej}</div>"
+            f"<p>{_e(d.rationale)}</p>{ev}{rej}</div>"
         )
     charts = (
         f'<div class="grid"><div class="card">{score_bars_svg(dims)}</div>'
@@ -184,7 +192,7 @@ def _scores(report: dict[str, Any]) -> str:
     return f"<section><h2>Scores</h2>{charts}{''.join(cards)}</section>"
 
 
-def score_bars_svg(dims: Sequence[dict[str, Any]]) -> str:
+def score_bars_svg(dims: Sequence[DimensionScore]) -> str:
     row, label_w, bar_w = 34, 170, 230
     h = row * len(dims) + 30
     parts = [
@@ -200,12 +208,10 @@ def score_bars_svg(dims: Sequence[dict[str, Any]]) -> str:
         )
     for i, d in enumerate(dims):
         y = 8 + i * row
-        parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12" fill="#0f172a">{_e(d["name"])}</text>'
-        )
-        score = d.get("score")
-        if isinstance(score, int | float):
-            colour = "#f97316" if d.get("disagreement") else CANDIDATE
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12" fill="#0f172a">{_e(d.name)}</text>')
+        score = d.score
+        if score is not None:
+            colour = "#f97316" if d.disagreement else CANDIDATE
             parts.append(
                 f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * score / 5:.1f}" height="16" '
                 f'rx="3" fill="{colour}"/><text x="{label_w + bar_w * score / 5 + 6:.1f}" '
@@ -216,7 +222,7 @@ def score_bars_svg(dims: Sequence[dict[str, Any]]) -> str:
                 f'<text x="{label_w + 4}" y="{y + 15}" font-size="12" fill="#dc2626">'
                 "unsupported</text>"
             )
-        for s in d.get("run_scores", []):
+        for s in d.run_scores:
             parts.append(
                 f'<circle cx="{label_w + bar_w * s / 5:.1f}" cy="{y + 11}" r="3.5" '
                 'fill="#fff" stroke="#0f172a"/>'
@@ -225,7 +231,7 @@ def score_bars_svg(dims: Sequence[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def radar_svg(dims: Sequence[dict[str, Any]]) -> str:
+def radar_svg(dims: Sequence[DimensionScore]) -> str:
     size, cx, cy, r = 300, 150, 150, 95
     n = len(dims)
 
@@ -244,15 +250,14 @@ def radar_svg(dims: Sequence[dict[str, Any]]) -> str:
         x, y = point(i, 5)
         lx, ly = point(i, 6.1)
         anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
-        label = d["name"] + ("" if d.get("score") is not None else " (unsupported)")
+        label = d.name + ("" if d.score is not None else " (unsupported)")
         parts.append(
             f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>'
             f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="10" text-anchor="{anchor}" '
             f'fill="#334155">{_e(label)}</text>'
         )
     pts = " ".join(
-        f"{x:.1f},{y:.1f}"
-        for x, y in (point(i, float(d.get("score") or 0.0)) for i, d in enumerate(dims))
+        f"{x:.1f},{y:.1f}" for x, y in (point(i, d.score or 0.0) for i, d in enumerate(dims))
     )
     parts.append(
         f'<polygon points="{pts}" fill="{CANDIDATE}" fill-opacity="0.25" stroke="{CANDIDATE}" '
@@ -261,18 +266,18 @@ def radar_svg(dims: Sequence[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _feedback(report: dict[str, Any]) -> str:
+def _feedback(report: Report) -> str:
     def bullet(items: Sequence[str]) -> str:
         if not items:
             return '<p class="muted">None recorded.</p>'
         return "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in items) + "</ul>"
 
-    plan = report.get("learning_plan") or []
+    plan = report.learning_plan
     plan_html = (
         "<ul>"
         + "".join(
-            f"<li><b>{_e(p['topic'])}</b> — {_e(p['why'])}"
-            + ("<ul>" + "".join(f"<li>{_e(a)}</li>" for a in p.get("actions", [])) + "</ul>")
+            f"<li><b>{_e(p.topic)}</b> — {_e(p.why)}"
+            + ("<ul>" + "".join(f"<li>{_e(a)}</li>" for a in p.actions) + "</ul>")
             + "</li>"
             for p in plan
         )
@@ -282,15 +287,15 @@ def _feedback(report: dict[str, Any]) -> str:
     )
     return (
         '<section><h2>Feedback</h2><div class="grid">'
-        f'<div class="card"><h3>Strengths</h3>{bullet(report.get("strengths", []))}</div>'
-        f'<div class="card"><h3>Improvements</h3>{bullet(report.get("improvements", []))}</div>'
+        f'<div class="card"><h3>Strengths</h3>{bullet(report.strengths)}</div>'
+        f'<div class="card"><h3>Improvements</h3>{bullet(report.improvements)}</div>'
         "</div>"
         f'<div class="card"><h3>Learning plan</h3>{plan_html}</div>'
         '<div class="grid">'
-        f'<div class="card"><h3>CV accuracy</h3>{bullet(report.get("cv_accuracy_notes", []))}'
+        f'<div class="card"><h3>CV accuracy</h3>{bullet(report.cv_accuracy_notes)}'
         "</div>"
         f'<div class="card"><h3>Observable behaviour (camera)</h3>'
-        f"{bullet(report.get('body_language_notes', []))}"
+        f"{bullet(report.body_language_notes)}"
         '<p class="muted">Observations only; no emotions or traits are inferred.</p></div>'
         "</div></section>"
     )
@@ -304,39 +309,33 @@ def _fmt(value: Any, suffix: str = "", digits: int = 1) -> str:
     return f"{value}{suffix}"
 
 
-def _metrics(report: dict[str, Any]) -> str:
-    m = report.get("metrics") or {}
-    if not m:
-        return ""
-    ratio = m.get("talk_ratio")
-    lat = m.get("response_latency_s") or {}
-    answers = m.get("answer_words") or {}
-    agent = m.get("agent_latency_s") or {}
+def _metrics(m: InterviewMetrics) -> str:
+    ratio = m.talk_ratio
     kpis = [
         ("Candidate talk share", _fmt(ratio * 100 if ratio is not None else None, "%", 0)),
-        ("Words per minute", _fmt(m.get("words_per_minute"), "", 0)),
-        ("Filler words / min", _fmt(m.get("fillers_per_minute"), "", 1)),
-        ("Median answer", _fmt(answers.get("median"), " words", 0)),
-        ("Median response time", _fmt(lat.get("median"), " s")),
-        ("Long pauses (≥5 s)", str(len(m.get("long_pauses", [])))),
-        ("Follow-ups flagged", str(sum((m.get("followups") or {}).values()))),
-        ("Agent latency p90", _fmt(agent.get("p90"), " s", 2)),
+        ("Words per minute", _fmt(m.words_per_minute, "", 0)),
+        ("Filler words / min", _fmt(m.fillers_per_minute, "", 1)),
+        ("Median answer", _fmt(m.answer_words.median, " words", 0)),
+        ("Median response time", _fmt(m.response_latency_s.median, " s")),
+        ("Long pauses (≥5 s)", str(len(m.long_pauses))),
+        ("Follow-ups flagged", str(sum(m.followups.values()))),
+        ("Agent latency p90", _fmt(m.agent_latency_s.p90, " s", 2)),
     ]
     kpi_html = "".join(
         f'<div class="kpi"><span class="muted">{k}</span><b>{v}</b></div>' for k, v in kpis
     )
     return (
         f'<section><h2>Objective metrics</h2><div class="kpis">{kpi_html}</div>'
-        f'<div class="card"><h3>Talk time per phase</h3>{phase_talk_svg(m.get("phases", []))}'
+        f'<div class="card"><h3>Talk time per phase</h3>{phase_talk_svg(m.phases)}'
         "</div></section>"
     )
 
 
-def phase_talk_svg(phases: Sequence[dict[str, Any]]) -> str:
+def phase_talk_svg(phases: Sequence[PhaseStats]) -> str:
     if not phases:
         return '<p class="muted">No phase timeline was recorded.</p>'
     row, label_w, bar_w = 30, 150, 520
-    longest = max(max(p["duration_s"] for p in phases), 1.0)
+    longest = max(max(p.duration_s for p in phases), 1.0)
     h = row * len(phases) + 40
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_w + bar_w + 90} {h}" '
@@ -345,18 +344,18 @@ def phase_talk_svg(phases: Sequence[dict[str, Any]]) -> str:
     for i, p in enumerate(phases):
         y = 6 + i * row
         scale = bar_w / longest
-        cw = p.get("candidate_talk_s", 0.0) * scale
-        iw = p.get("interviewer_talk_s", 0.0) * scale
-        total_w = p["duration_s"] * scale
+        cw = p.candidate_talk_s * scale
+        iw = p.interviewer_talk_s * scale
+        total_w = p.duration_s * scale
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{_e(p["phase"].replace("_", " "))}</text>'
+            f'<text x="0" y="{y + 15}" font-size="12">{_e(p.phase.replace("_", " "))}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{total_w:.1f}" height="18" fill="#f1f5f9" '
             'stroke="#cbd5e1"/>'
             f'<rect x="{label_w}" y="{y + 2}" width="{cw:.1f}" height="18" fill="{CANDIDATE}"/>'
             f'<rect x="{label_w + cw:.1f}" y="{y + 2}" width="{iw:.1f}" height="18" '
             f'fill="{INTERVIEWER}"/>'
             f'<text x="{label_w + total_w + 6:.1f}" y="{y + 15}" font-size="11" fill="#475569">'
-            f"{_clock(p['duration_s'])}</text>"
+            f"{_clock(p.duration_s)}</text>"
         )
     y = h - 14
     parts.append(
@@ -379,18 +378,18 @@ _OBS_ROWS = (
 )
 
 
-def _timeline(report: dict[str, Any], record: InterviewRecord) -> str:
+def _timeline(metrics: InterviewMetrics, record: InterviewRecord) -> str:
     return (
         '<section><h2>Timeline</h2><div class="card">'
-        f"{timeline_svg(report.get('metrics') or {}, record)}</div></section>"
+        f"{timeline_svg(metrics, record)}</div></section>"
     )
 
 
-def timeline_svg(metrics: dict[str, Any], record: InterviewRecord) -> str:
+def timeline_svg(metrics: InterviewMetrics, record: InterviewRecord) -> str:
     """Phases, who spoke when, long pauses and camera observations on one time axis."""
     times = [t.start_time for t in record.transcript] + [t.end_time for t in record.transcript]
-    times += [p["start_time"] for p in metrics.get("phases", [])]
-    times += [p["end_time"] for p in metrics.get("phases", [])]
+    times += [p.start_time for p in metrics.phases]
+    times += [p.end_time for p in metrics.phases]
     times += [o.at for o in record.observations]
     if not times:
         return '<p class="muted">Nothing was recorded.</p>'
@@ -412,17 +411,17 @@ def timeline_svg(metrics: dict[str, Any], record: InterviewRecord) -> str:
         parts.append(
             f'<text x="0" y="{i * row_h + 15}" font-size="11" fill="#334155">{_e(name)}</text>'
         )
-    for p in metrics.get("phases", []):
-        colour = PHASE_COLOURS.get(p["phase"], "#e5e7eb")
+    for p in metrics.phases:
+        colour = PHASE_COLOURS[p.phase]
         parts.append(
-            f'<rect x="{x(p["start_time"]):.1f}" y="2" '
-            f'width="{max(1.0, x(p["end_time"]) - x(p["start_time"])):.1f}" height="{row_h - 4}" '
-            f'fill="{colour}"><title>{_e(p["phase"])}</title></rect>'
+            f'<rect x="{x(p.start_time):.1f}" y="2" '
+            f'width="{max(1.0, x(p.end_time) - x(p.start_time)):.1f}" height="{row_h - 4}" '
+            f'fill="{colour}"><title>{_e(p.phase.value)}</title></rect>'
         )
-    for pause in metrics.get("long_pauses", []):
+    for pause in metrics.long_pauses:
         parts.append(
-            f'<rect x="{x(pause["at"]):.1f}" y="{row_h}" '
-            f'width="{max(1.0, w * pause["duration_s"] / span):.1f}" height="{2 * row_h}" '
+            f'<rect x="{x(pause.at):.1f}" y="{row_h}" '
+            f'width="{max(1.0, w * pause.duration_s / span):.1f}" height="{2 * row_h}" '
             'fill="#fef08a" opacity="0.7"/>'
         )
     for item in record.transcript:
@@ -463,17 +462,18 @@ def _tick_step(span: float) -> float:
 
 
 def camera_intervals(
-    observations: Sequence[Any], end_of_interview: float
+    observations: Sequence[Observation], end_of_interview: float
 ) -> list[tuple[int, float, float, str]]:
     """(timeline row, start, end, label) from the vision rows: `face_state` rows mark state
-    changes (a state lasts until the next one), `absence` and Gemini rows are moments."""
+    changes (a state lasts until the next one), `absence` and Gemini rows are moments. No
+    rows (camera off, analysis disabled) is an ordinary case: no intervals."""
     out: list[tuple[int, float, float, str]] = []
     states = sorted(
-        (o for o in observations if o.source == "local" and o.kind == "face_state"),
+        (o for o in observations if o.source == "local" and o.kind == ObservationKind.FACE_STATE),
         key=lambda o: o.at,
     )
-    for o, nxt in zip(states, [*states[1:], None], strict=True):
-        end = nxt.at if nxt is not None else end_of_interview
+    for i, o in enumerate(states):
+        end = states[i + 1].at if i + 1 < len(states) else end_of_interview
         presence = o.data.get("presence")
         if presence == "absent":
             out.append((0, o.at, end, "no face in view"))
@@ -482,20 +482,20 @@ def camera_intervals(
         if presence != "absent" and o.data.get("looking_away"):
             out.append((1, o.at, end, "looking away"))
     for o in observations:
-        if o.source == "local" and o.kind == "absence":
+        if o.source == "local" and o.kind == ObservationKind.ABSENCE:
             out.append((0, o.at, o.at, "long absence"))
         elif o.source == "gemini":
-            out.append((3, o.at, o.at, str(o.data.get("description") or o.kind)))
+            out.append((3, o.at, o.at, str(o.data.get("description") or o.kind.value)))
     return out
 
 
-def _footer(report: dict[str, Any]) -> str:
-    s = report.get("scoring") or {}
+def _footer(report: Report) -> str:
+    s = report.scoring
     scoring = (
-        f"Scored by {_e(s.get('model'))} at temperature {_e(s.get('temperature'))}, "
-        f"{_e(s.get('runs_ok'))} of {_e(s.get('runs_requested'))} runs; "
-        f"{len(s.get('attempts', []))} model calls. "
-        if s
+        f"Scored by {_e(s.model)} at temperature {_e(s.temperature)}, "
+        f"{_e(s.runs_ok)} of {_e(s.runs_requested)} runs; "
+        f"{len(s.attempts)} model calls. "
+        if s is not None
         else ""
     )
     return (
@@ -503,5 +503,5 @@ def _footer(report: dict[str, Any]) -> str:
         f"{scoring}Every quoted piece of evidence was checked against the transcript; scores "
         "without a verifiable quote are excluded from the overall score. This report is "
         "advice for a human reviewer, not a hiring decision. "
-        f"Generated {_e(report.get('generated_at', ''))}.</p></footer>"
+        f"Generated {_e(report.generated_at.isoformat())}.</p></footer>"
     )

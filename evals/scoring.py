@@ -17,20 +17,20 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from interview_store import ScoringAttempt, ScoringOutcome
+
 from .prompt import ScoringPrompt, response_schema
 from .rubric import DIMENSION_KEYS
-from .settings import EvalSettings
+from .settings import EvalSettings, setting_default
 
 logger = logging.getLogger("evals.scoring")
-
-Outcome = Literal["ok", "malformed", "timeout", "rate_limited", "server_error", "client_error"]
 
 
 def _clip(limit: int) -> Any:
@@ -93,46 +93,31 @@ class RunOutput(BaseModel):
         return [s[:500] for s in value if s.strip()][:5]
 
 
-@dataclass(frozen=True)
-class Attempt:
-    run: int
-    attempt: int
-    outcome: Outcome
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run": self.run,
-            "attempt": self.attempt,
-            "outcome": self.outcome,
-            "detail": self.detail,
-        }
-
-
 @dataclass
 class ScoringResult:
     runs: list[RunOutput]
-    attempts: list[Attempt]
-    failed_runs: int = 0
-    model: str = ""
+    attempts: list[ScoringAttempt]
 
 
 class ScoringFailed(RuntimeError):
     """Every run failed after its retries; `attempts` says how."""
 
-    def __init__(self, message: str, attempts: list[Attempt]) -> None:
+    def __init__(self, message: str, attempts: list[ScoringAttempt]) -> None:
         super().__init__(message)
         self.attempts = attempts
 
 
 @dataclass(frozen=True)
 class ScoringOptions:
-    model: str
-    temperature: float = 0.3
-    runs: int = 2
-    timeout_s: float = 120.0
-    max_attempts: int = 3
-    retry_backoff_s: float = 2.0
+    """How scoring runs. Built from `EvalSettings` (`from_settings`); the defaults here are
+    read from the settings' fields, so each knob has exactly one literal default."""
+
+    model: str = setting_default("eval_model")
+    temperature: float = setting_default("eval_temperature")
+    runs: int = setting_default("eval_runs")
+    timeout_s: float = setting_default("eval_timeout_s")
+    max_attempts: int = setting_default("eval_max_attempts")
+    retry_backoff_s: float = setting_default("eval_retry_backoff_s")
 
     @classmethod
     def from_settings(cls, settings: EvalSettings) -> ScoringOptions:
@@ -148,7 +133,7 @@ class ScoringOptions:
 
 @dataclass
 class _RunState:
-    attempts: list[Attempt] = field(default_factory=list)
+    attempts: list[ScoringAttempt] = field(default_factory=list)
 
 
 class _Malformed(Exception):
@@ -195,12 +180,7 @@ class Scorer:
                 f"all {self._opts.runs} scoring runs failed after retries (last: {why})",
                 attempts,
             )
-        return ScoringResult(
-            runs=runs,
-            attempts=attempts,
-            failed_runs=len(results) - len(runs),
-            model=self._opts.model,
-        )
+        return ScoringResult(runs=runs, attempts=attempts)
 
     async def _run(self, prompt: ScoringPrompt, run: int, state: _RunState) -> RunOutput | None:
         config = types.GenerateContentConfig(
@@ -210,7 +190,7 @@ class Scorer:
             response_json_schema=response_schema(),
         )
         for attempt in range(1, self._opts.max_attempts + 1):
-            outcome: Outcome
+            outcome: ScoringOutcome
             try:
                 async with asyncio.timeout(self._opts.timeout_s + 1.0):
                     resp = await self._client.aio.models.generate_content(
@@ -233,9 +213,11 @@ class Scorer:
             except aiohttp.ClientError as e:
                 outcome, detail = "server_error", f"connection: {type(e).__name__}"
             else:
-                state.attempts.append(Attempt(run, attempt, "ok"))
+                state.attempts.append(ScoringAttempt(run=run, attempt=attempt, outcome="ok"))
                 return output
-            state.attempts.append(Attempt(run, attempt, outcome, detail))
+            state.attempts.append(
+                ScoringAttempt(run=run, attempt=attempt, outcome=outcome, detail=detail)
+            )
             logger.warning(
                 "scoring attempt failed",
                 extra={"run": run, "attempt": attempt, "outcome": outcome, "detail": detail},

@@ -7,6 +7,8 @@ for it through `require_api_key`, which fails with the same one-line error as st
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from interview_store import SettingsError, StoreSettings
@@ -49,3 +51,8 @@ class EvalSettings(StoreSettings):
                 "configuration error: GOOGLE_API_KEY is required but not set (see .env.example)"
             )
         return self.google_api_key
+
+
+def setting_default(name: str) -> Any:
+    """The default of one `EvalSettings` field, for options objects that must not restate it."""
+    return EvalSettings.model_fields[name].get_default(call_default_factory=True)

@@ -4,7 +4,8 @@ These numbers sit next to the rubric scores so a recruiter can check a model's j
 against something that cannot hallucinate: who talked how much, how fast, how long the
 answers were, how long the candidate took to respond, where the long silences were, how the
 time was spent per phase and what the camera analysis observed. Everything here is a pure
-function of the `InterviewRecord`, so it is cheap to recompute on re-evaluation.
+function of the `InterviewRecord`, so it is cheap to recompute on re-evaluation. The shape
+of the result (`InterviewMetrics`) is a contract defined in `interview_store`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from interview_store import EventKind, InterviewEvent, InterviewRecord, Observation, Speaker
+from interview_store import (
+    Answer,
+    Distribution,
+    EventKind,
+    InterviewEvent,
+    InterviewMetrics,
+    InterviewRecord,
+    NotableMoment,
+    Observation,
+    ObservationKind,
+    Pause,
+    Phase,
+    PhaseStats,
+    Speaker,
+    VisionPhaseStats,
+    VisionStats,
+)
 
 LONG_PAUSE_S = 5.0
 """A silence between turns at least this long is listed (with its phase: long silences are
@@ -55,7 +70,7 @@ class Turn:
     text: str
     start_time: float
     end_time: float
-    phase: str | None
+    phase: Phase | None
     item_ids: tuple[str, ...]
 
     @property
@@ -65,78 +80,6 @@ class Turn:
     @property
     def duration_s(self) -> float:
         return max(0.0, self.end_time - self.start_time)
-
-
-class Distribution(BaseModel):
-    count: int = 0
-    mean: float | None = None
-    median: float | None = None
-    p90: float | None = None
-    max: float | None = None
-
-
-class Answer(BaseModel):
-    start_time: float
-    phase: str | None
-    words: int
-    duration_s: float
-
-
-class Pause(BaseModel):
-    at: float
-    duration_s: float
-    phase: str | None
-    before: Speaker
-    """Who spoke after the silence: a long pause before the candidate is thinking time."""
-
-
-class PhaseStats(BaseModel):
-    phase: str
-    start_time: float
-    end_time: float
-    duration_s: float
-    candidate_talk_s: float = 0.0
-    interviewer_talk_s: float = 0.0
-
-
-class VisionStats(BaseModel):
-    observed_s: float = 0.0
-    """Camera time analysed (the denominator of face_visible_pct)."""
-    face_visible_pct: float | None = None
-    looking_away_pct: float | None = None
-    """Share of the time the face was visible."""
-    multiple_faces_events: int = 0
-    absences: int = 0
-    per_phase: dict[str, dict[str, float | None]] = Field(default_factory=dict)
-    notable: list[dict[str, Any]] = Field(default_factory=list)
-    """Gemini observations (reading, second screen, ...), multi-face starts, long absences."""
-
-
-class InterviewMetrics(BaseModel):
-    duration_s: float
-    candidate_turns: int
-    interviewer_turns: int
-    candidate_talk_s: float
-    interviewer_talk_s: float
-    talk_ratio: float | None
-    """Candidate share of all talk time (0..1)."""
-    candidate_words: int
-    words_per_minute: float | None
-    filler_words: int
-    fillers_per_minute: float | None
-    top_fillers: dict[str, int]
-    answer_words: Distribution
-    answers: list[Answer]
-    response_latency_s: Distribution
-    """Interviewer turn end → candidate turn start."""
-    agent_latency_s: Distribution
-    """Candidate end of speech → first agent audio, from the agent's latency samples."""
-    long_pauses: list[Pause]
-    phases: list[PhaseStats]
-    followups: dict[str, int]
-    """`flag_followup` calls by reason (vague_answer, potential_red_flag, ...)."""
-    tutor_mode_uses: int
-    vision: VisionStats
 
 
 def count_words(text: str) -> int:
@@ -179,19 +122,29 @@ def merge_turns(record: InterviewRecord) -> list[Turn]:
     return turns
 
 
-def phase_changes(events: Iterable[InterviewEvent]) -> list[tuple[float, str]]:
-    """(time, phase entered) in time order."""
+def phase_changes(events: Iterable[InterviewEvent]) -> list[tuple[float, Phase]]:
+    """(time, phase entered) in time order: `data["to"]` as agent/persistence.py writes it,
+    else the event's own phase (the agent stamps a phase change with its destination)."""
     out = []
     for e in events:
         if e.kind != EventKind.PHASE_CHANGE:
             continue
-        phase = e.data.get("to")  # as agent/persistence.py writes it
-        if isinstance(phase, str) and phase:
+        phase = _as_phase(e.data.get("to")) or e.phase
+        if phase is not None:
             out.append((e.at, phase))
     return sorted(out)
 
 
-def phase_at(timeline: Sequence[tuple[float, str]], at: float) -> str | None:
+def _as_phase(value: Any) -> Phase | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return Phase(value)
+    except ValueError:
+        return None
+
+
+def phase_at(timeline: Sequence[tuple[float, Phase]], at: float) -> Phase | None:
     current = None
     for t, phase in timeline:
         if t > at:
@@ -306,7 +259,7 @@ def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseSt
     timeline = phase_changes(record.events)
     if not timeline:
         # No phase events (old record, crashed agent): fall back to the items' own phases.
-        seen: dict[str, list[Turn]] = {}
+        seen: dict[Phase, list[Turn]] = {}
         for t in turns:
             if t.phase:
                 seen.setdefault(t.phase, []).append(t)
@@ -316,9 +269,10 @@ def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseSt
     end_of_interview = max(
         [timeline[-1][0], *(t.end_time for t in turns), *(e.at for e in record.events)]
     )
-    stats: dict[str, PhaseStats] = {}
-    bounds = [*timeline, (end_of_interview, "")]
+    stats: dict[Phase, PhaseStats] = {}
+    bounds: list[tuple[float, Phase | None]] = [*timeline, (end_of_interview, None)]
     for (start, phase), (end, _) in itertools.pairwise(bounds):
+        assert phase is not None  # only the sentinel end has no phase
         s = stats.get(phase)
         if s is None:
             stats[phase] = PhaseStats(
@@ -328,7 +282,7 @@ def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseSt
             s.end_time = end
             s.duration_s = round(s.duration_s + end - start, 1)
     for t in turns:
-        s = stats.get(t.phase or "")
+        s = stats.get(t.phase) if t.phase is not None else None
         if s is None:
             continue
         if t.speaker == "candidate":
@@ -359,9 +313,8 @@ def _followups(events: Iterable[InterviewEvent]) -> dict[str, int]:
 
 
 def vision_stats(observations: Sequence[Observation]) -> VisionStats:
-    """Camera figures from the vision pipeline's rows, by the same rules it documents
-    (`agent/vision/aggregate.py`): time-weighted over `face_window` rows, so they are exact
-    however rarely the face state changed.
+    """Camera figures from the vision pipeline's rows, time-weighted over `face_window` rows,
+    so they are exact however rarely the face state changed.
 
     face_visible_pct = Σ face_s / Σ observed_s; looking_away_pct = Σ away_s / Σ face_s (a share
     of the time the face was visible); a multi-face event is a `face_state` row whose presence
@@ -370,34 +323,35 @@ def vision_stats(observations: Sequence[Observation]) -> VisionStats:
     """
     stats = VisionStats()
     total = _Figures()
-    per_phase: dict[str, _Figures] = {}
+    per_phase: dict[Phase | None, _Figures] = {}
     for o in sorted(observations, key=lambda o: o.at):
         d = o.data
-        if o.source == "local" and o.kind == "face_window":
-            for fig in (total, per_phase.setdefault(o.phase or "unknown", _Figures())):
+        if o.source == "local" and o.kind == ObservationKind.FACE_WINDOW:
+            for fig in (total, per_phase.setdefault(o.phase, _Figures())):
                 fig.observed_s += _num(d.get("observed_s"))
                 fig.face_s += _num(d.get("face_s"))
                 fig.away_s += _num(d.get("away_s"))
-        elif o.source == "local" and o.kind == "face_state":
+        elif o.source == "local" and o.kind == ObservationKind.FACE_STATE:
             if d.get("presence") == "multiple":
                 stats.multiple_faces_events += 1
                 stats.notable.append(_moment(o, f"{d.get('faces', 2)} faces in view"))
-        elif o.source == "local" and o.kind == "absence":
+        elif o.source == "local" and o.kind == ObservationKind.ABSENCE:
             stats.absences += 1
             stats.notable.append(_moment(o, f"no face on camera for {d.get('seconds', '?')} s"))
         elif o.source == "gemini":
-            stats.notable.append(_moment(o, str(d.get("description") or o.kind)))
+            stats.notable.append(_moment(o, str(d.get("description") or o.kind.value)))
     stats.observed_s = round(total.observed_s, 1)
     stats.face_visible_pct = _pct(total.face_s, total.observed_s)
     stats.looking_away_pct = _pct(total.away_s, total.face_s)
-    stats.per_phase = {
-        phase: {
-            "observed_s": round(f.observed_s, 1),
-            "face_visible_pct": _pct(f.face_s, f.observed_s),
-            "looking_away_pct": _pct(f.away_s, f.face_s),
-        }
+    stats.per_phase = [
+        VisionPhaseStats(
+            phase=phase,
+            observed_s=round(f.observed_s, 1),
+            face_visible_pct=_pct(f.face_s, f.observed_s),
+            looking_away_pct=_pct(f.away_s, f.face_s),
+        )
         for phase, f in per_phase.items()
-    }
+    ]
     stats.notable = stats.notable[:100]
     return stats
 
@@ -417,15 +371,15 @@ def _pct(part: float, whole: float) -> float | None:
     return round(100.0 * part / whole, 1) if whole > 0 else None
 
 
-def _moment(o: Observation, detail: str) -> dict[str, Any]:
-    return {
-        "at": o.at,
-        "phase": o.phase,
-        "source": o.source,
-        "kind": o.kind,
-        "confidence": o.confidence,
-        "detail": detail[:300],
-    }
+def _moment(o: Observation, detail: str) -> NotableMoment:
+    return NotableMoment(
+        at=o.at,
+        phase=o.phase,
+        source=o.source,
+        kind=o.kind,
+        confidence=o.confidence,
+        detail=detail[:300],
+    )
 
 
 def clock(seconds: float) -> str:

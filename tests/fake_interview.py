@@ -8,19 +8,27 @@ Times are float epoch seconds from a fixed start so offsets are easy to reason a
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from interview_store import (
+    Distribution,
     EventKind,
     InterviewEvent,
+    InterviewMetrics,
     InterviewPlan,
     InterviewRecord,
     InterviewStatus,
     InterviewStore,
+    InterviewType,
     Level,
     Observation,
     ParsedCV,
+    Report,
+    ReportFlag,
+    ReportStatus,
     TranscriptItem,
+    VisionStats,
 )
 
 T0 = 1_750_000_000.0
@@ -294,3 +302,53 @@ def run_payload(
 
 def run_json(scores: dict[str, int] | int = 3, **kwargs: Any) -> str:
     return json.dumps(run_payload(scores, **kwargs))
+
+
+def empty_metrics() -> InterviewMetrics:
+    """Metrics of an interview where nothing measurable happened."""
+    return InterviewMetrics(
+        duration_s=0.0,
+        candidate_turns=0,
+        interviewer_turns=0,
+        candidate_talk_s=0.0,
+        interviewer_talk_s=0.0,
+        talk_ratio=None,
+        candidate_words=0,
+        words_per_minute=None,
+        filler_words=0,
+        fillers_per_minute=None,
+        top_fillers={},
+        answer_words=Distribution(),
+        answers=[],
+        response_latency_s=Distribution(),
+        agent_latency_s=Distribution(),
+        long_pauses=[],
+        phases=[],
+        followups={},
+        tutor_mode_uses=0,
+        vision=VisionStats(),
+    )
+
+
+def stored_report(
+    interview_id: str,
+    *,
+    status: ReportStatus = ReportStatus.SCORED,
+    overall_score: float | None = 3.5,
+    flags: list[ReportFlag] | None = None,
+    **fields: Any,
+) -> Report:
+    """A typed report as `evals` would store it, without running an evaluation: for tests of
+    the readers (store, token server, web client)."""
+    return Report(
+        interview_id=interview_id,
+        generated_at=datetime(2026, 12, 1, tzinfo=UTC),
+        status=status,
+        role="Backend engineer",
+        level=Level.INTERMEDIATE,
+        interview_type=InterviewType.MIXED,
+        overall_score=overall_score,
+        flags=flags or [],
+        metrics=empty_metrics(),
+        **fields,
+    )

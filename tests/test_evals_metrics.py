@@ -15,6 +15,7 @@ from interview_store import (
     InterviewStatus,
     InterviewStore,
     Level,
+    Phase,
     TranscriptItem,
 )
 from tests.fake_interview import FACE_WINDOWS, T0, write_interview
@@ -63,9 +64,10 @@ async def test_metrics_of_the_fake_interview(sqlite_store: InterviewStore) -> No
     assert v.observed_s == observed == 210
     assert v.face_visible_pct == round(100 * face / observed, 1) == 94.3
     assert v.looking_away_pct == round(100 * away / face, 1)  # share of face-visible time
-    assert v.per_phase["coding"]["looking_away_pct"] == 30.0
+    coding = next(p for p in v.per_phase if p.phase == Phase.CODING)
+    assert coding.looking_away_pct == 30.0
     assert (v.multiple_faces_events, v.absences) == (1, 1)
-    assert [n["kind"] for n in v.notable] == ["absence", "face_state", "reading_from_notes"]
+    assert [n.kind for n in v.notable] == ["absence", "face_state", "reading_from_notes"]
 
 
 def _record(items: list[TranscriptItem], events: list[InterviewEvent]) -> InterviewRecord:

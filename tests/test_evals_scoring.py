@@ -15,7 +15,7 @@ import pytest
 from evals.evaluation import evaluate_interview
 from evals.rubric import CALIBRATION, DIMENSION_KEYS, DIMENSIONS
 from evals.scoring import Scorer, ScoringOptions, make_client
-from interview_store import InterviewStatus, InterviewStore
+from interview_store import InterviewStatus, InterviewStore, ReportRenderState
 from testkit.gemini_api import CapturedRequest, FakeGeminiApi, Reply
 from tests.fake_interview import CV_TEXT, SCRIPT, T0, run_json, run_payload, write_interview
 
@@ -40,12 +40,13 @@ def make_scorer(api: FakeGeminiApi, **overrides: object) -> Scorer:
 
 
 async def evaluate(store: InterviewStore, api: FakeGeminiApi, iid: str, **kw: object) -> dict:
+    """The stored report, as JSON (the form every reader outside evals gets)."""
     scorer = make_scorer(api, **kw)
     try:
         ev = await evaluate_interview(store, iid, scorer=scorer)
     finally:
         await scorer.aclose()
-    return ev.report
+    return ev.report.model_dump(mode="json")
 
 
 def dim(report: dict, key: str) -> dict:
@@ -106,7 +107,8 @@ async def test_report_stored_with_verified_evidence_and_recommendation(
     stored = await sqlite_store.get(record.id)
     assert stored is not None
     assert stored.status == InterviewStatus.EVALUATED
-    assert stored.report == report
+    assert stored.report is not None and stored.report.model_dump(mode="json") == report
+    assert report["schema_version"] == 2
     assert stored.overall_score == 4.0
     assert report["status"] == "scored"
     assert report["recommendation"]["value"] == "yes"  # bar for intermediate is 3.25
@@ -123,6 +125,7 @@ async def test_report_stored_with_verified_evidence_and_recommendation(
     assert report["cv_accuracy_notes"]
     assert report["metrics"]["candidate_turns"] == 6
     assert (sqlite_store.files_dir(record.id) / "report.html").is_file()
+    assert stored.report_render.state == ReportRenderState.RENDERED
 
 
 async def test_fabricated_quotes_are_rejected_and_excluded(

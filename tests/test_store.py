@@ -15,15 +15,22 @@ from interview_store import (
     InterviewPlan,
     InterviewStatus,
     InterviewStore,
+    InvalidReport,
     InvalidTransition,
     Observation,
+    ObservationKind,
+    Phase,
     Recording,
     RecordingKind,
+    ReportFlag,
+    ReportRender,
+    ReportRenderState,
     TranscriptItem,
     database_url_for,
     schema,
 )
 from tests.conftest import create_pg_database, drop_pg_database, postgres_admin_url
+from tests.fake_interview import stored_report
 
 
 def _plan(role: str = "Backend engineer") -> InterviewPlan:
@@ -67,14 +74,16 @@ async def test_lifecycle_moves_forward_only(store: InterviewStore) -> None:
     with pytest.raises(InvalidTransition) as err:
         await store.set_status(rec.id, InterviewStatus.LIVE)
     assert err.value.current == InterviewStatus.ENDED
-    await store.save_report(rec.id, {"overall": 3.5}, overall_score=3.5, flags=["disagreement"])
+    report = stored_report(rec.id, flags=[ReportFlag.SCORE_DISAGREEMENT])
+    await store.save_report(rec.id, report)
     got = await store.get(rec.id)
     assert got is not None
     assert got.status == InterviewStatus.EVALUATED
     assert got.started_at and got.ended_at and got.evaluated_at
     assert got.started_at <= got.ended_at <= got.evaluated_at
-    assert got.report == {"overall": 3.5}
-    assert got.overall_score == 3.5 and got.flags == ["disagreement"]
+    assert got.report == report and got.report_issue is None
+    # the list's columns are copies of the report's own fields
+    assert got.overall_score == 3.5 and got.flags == ["score_disagreement"]
 
 
 async def test_failed_keeps_reason_and_is_terminal(store: InterviewStore) -> None:
@@ -140,7 +149,14 @@ async def test_events_observations_recordings(store: InterviewStore) -> None:
     )
     await store.append_observation(
         rec.id,
-        Observation(at=now, source="local", kind="face_visible", confidence=0.9, data={"faces": 1}),
+        Observation(
+            at=now,
+            source="local",
+            kind=ObservationKind.FACE_STATE,
+            phase=Phase.CODING,
+            confidence=0.9,
+            data={"faces": 1},
+        ),
     )
     await store.add_recording(
         rec.id,
@@ -153,6 +169,8 @@ async def test_events_observations_recordings(store: InterviewStore) -> None:
     assert [e.data for e in got.tool_events] == [{"name": "flag_followup"}]
     assert [e.data["ms"] for e in got.latency_samples] == [420.0]
     assert got.observations[0].data == {"faces": 1}
+    assert got.observations[0].kind is ObservationKind.FACE_STATE
+    assert got.observations[0].phase is Phase.CODING
     assert got.recordings[0].location == "/r/a.mp4" and got.recordings[0].created_at is not None
 
 
@@ -236,3 +254,108 @@ async def test_concurrent_migrations_take_turns(tmp_path: Path) -> None:
         for s in stores:
             await s.aclose()
         await drop_pg_database(admin, name)
+
+
+async def _ended(store: InterviewStore) -> str:
+    rec = await store.create(_plan())
+    await store.set_status(rec.id, InterviewStatus.ENDED)
+    return rec.id
+
+
+async def test_save_report_validates_before_writing(store: InterviewStore) -> None:
+    """A report mutated into something a reader could not load is refused; nothing changes."""
+    iid = await _ended(store)
+    bad = stored_report(iid)
+    bad.overall_score = "high"  # type: ignore[assignment]  # no validate_assignment
+    with pytest.raises(InvalidReport, match="overall_score"):
+        await store.save_report(iid, bad)
+    with pytest.raises(InvalidReport, match="for interview"):
+        await store.save_report(iid, stored_report("00000000-0000-4000-8000-000000000000"))
+    got = await store.get(iid)
+    assert got is not None and got.report is None and got.status == InterviewStatus.ENDED
+
+
+async def test_report_of_another_schema_version_is_reported_not_raised(
+    store: InterviewStore,
+) -> None:
+    """A report stored by the first release (schema 1, an untyped dict) keeps the record, the
+    list and the detail readable and says what to do."""
+    iid = await _ended(store)
+    legacy = {"schema_version": 1, "status": "scored", "overall_score": 4.0, "metrics": {}}
+    broken = {**stored_report(iid).model_dump(mode="json"), "status": "mostly_fine"}
+    for stored, expected in ((legacy, "schema version 1"), (broken, "invalid (status")):
+        t = schema.interviews
+        async with store.engine.begin() as conn:
+            await conn.execute(t.update().where(t.c.id == iid).values(report=stored))
+        got = await store.get(iid)
+        assert got is not None and got.report is None
+        assert got.report_issue is not None and expected in got.report_issue
+        assert "python -m evals report" in got.report_issue or "re-run" in got.report_issue
+        page, total = await store.list()
+        assert total == 1 and page[0].id == iid
+
+
+async def test_render_state_is_stored_and_reset_by_a_new_report(store: InterviewStore) -> None:
+    iid = await _ended(store)
+    got = await store.get(iid)
+    assert got is not None and got.report_render.state == ReportRenderState.NOT_READY
+    await store.save_report(iid, stored_report(iid))
+    failed = ReportRender(state=ReportRenderState.FAILED, error="drawing failed (ValueError)")
+    await store.set_report_render(iid, failed)
+    got = await store.get(iid)
+    assert got is not None and got.report_render == failed
+    await store.save_report(iid, stored_report(iid))  # re-evaluation: page not drawn yet
+    got = await store.get(iid)
+    assert got is not None and got.report_render == ReportRender()
+
+
+def test_vocabulary_rejects_unknown_words() -> None:
+    with pytest.raises(ValueError, match="phase"):
+        TranscriptItem(
+            item_id="x", speaker="candidate", text="t", start_time=0, end_time=1, phase="lunch"
+        )
+    with pytest.raises(ValueError, match="kind"):
+        Observation(at=0, source="local", kind="mood")
+    with pytest.raises(ValueError, match="kind"):
+        InterviewEvent(kind="gossip", at=0)
+
+
+async def test_upgrade_from_0001_keeps_existing_interviews(tmp_path: Path) -> None:
+    """A database created by the first release (revision 0001) gains the render columns and
+    its records stay readable (render state not_ready, legacy report reported)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from interview_store.store import _MIGRATIONS_DIR
+
+    store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+
+    def upgrade_to(connection: sa.Connection, revision: str) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS_DIR))
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    try:
+        async with store.engine.begin() as conn:
+            await conn.run_sync(upgrade_to, "0001")
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO interviews (id, room, candidate_identity, status, plan, "
+                    "created_at, report, flags) VALUES (:id, 'interview-old', 'c', 'evaluated', "
+                    ":plan, :created, :report, '[]')"
+                ),
+                {
+                    "id": "11111111-1111-4111-8111-111111111111",
+                    "plan": '{"role": "Old role", "level": "beginner", "interview_type": "mixed"}',
+                    "created": datetime.now(UTC),
+                    "report": '{"schema_version": 1, "status": "scored"}',
+                },
+            )
+        await store.migrate()
+        got = await store.get("11111111-1111-4111-8111-111111111111")
+        assert got is not None and got.plan.role == "Old role"
+        assert got.report_render.state == ReportRenderState.NOT_READY
+        assert got.report is None and "schema version 1" in (got.report_issue or "")
+    finally:
+        await store.aclose()

@@ -12,14 +12,20 @@ import pytest
 
 from interview_store import (
     EventKind,
+    InterviewDetail,
     InterviewEvent,
+    InterviewListPage,
     InterviewPlan,
     InterviewStatus,
     InterviewStore,
     Observation,
+    ObservationKind,
     Recording,
     RecordingKind,
+    ReportRender,
+    ReportRenderState,
     TranscriptItem,
+    schema,
 )
 from tests.tokenserver_harness import RECRUITER_TOKEN, client_for, recruiter_headers
 
@@ -29,6 +35,13 @@ AUDIO = bytes(range(256)) * 40  # 10,240 bytes with a recognisable pattern
 async def _interview(store: InterviewStore, role: str = "Backend engineer") -> str:
     record = await store.create(InterviewPlan(role=role, candidate_name="Ada"))
     return record.id
+
+
+async def _rendered(store: InterviewStore, interview_id: str, html: str) -> None:
+    folder = store.files_dir(interview_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.html").write_text(html)
+    await store.set_report_render(interview_id, ReportRender(state=ReportRenderState.RENDERED))
 
 
 async def _with_recordings(store: InterviewStore) -> str:
@@ -66,7 +79,7 @@ async def test_auth_matrix_for_every_recruiter_endpoint(
     sqlite_store: InterviewStore, client: httpx.AsyncClient
 ) -> None:
     interview_id = await _with_recordings(sqlite_store)
-    (sqlite_store.files_dir(interview_id) / "report.html").write_text("<h1>report</h1>")
+    await _rendered(sqlite_store, interview_id, "<h1>report</h1>")
     base = f"/api/interviews/{interview_id}"
     endpoints = [
         ("GET", "/api/interviews", False),
@@ -108,6 +121,8 @@ async def test_list_paginates_and_filters(
     page = (await client.get("/api/interviews", params={"limit": 2}, headers=h)).json()
     assert page["total"] == 5 and page["limit"] == 2 and page["offset"] == 0
     assert [i["role"] for i in page["items"]] == ["Role 4", "Role 3"]  # newest first
+    assert InterviewListPage.model_validate(page).model_dump(mode="json") == page
+    assert page["items"][0]["duration_s"] is None  # not live yet
     page2 = (
         await client.get("/api/interviews", params={"limit": 2, "offset": 4}, headers=h)
     ).json()
@@ -140,7 +155,8 @@ async def test_detail_has_everything_a_recruiter_reviews(
         InterviewEvent(kind=EventKind.PHASE_CHANGE, at=t, phase="technical", data={"to": "t"}),
     )
     await sqlite_store.append_observation(
-        interview_id, Observation(at=t, source="local", kind="face_visible", data={"pct": 97})
+        interview_id,
+        Observation(at=t, source="local", kind=ObservationKind.FACE_STATE, data={"faces": 1}),
     )
     await sqlite_store.add_recording(
         interview_id,
@@ -153,8 +169,8 @@ async def test_detail_has_everything_a_recruiter_reviews(
     assert body["plan"]["role"] == "Backend engineer"
     assert body["transcript"][0]["text"] == "Hi"
     assert body["phase_timeline"][0]["phase"] == "technical"
-    assert body["observations"][0]["kind"] == "face_visible"
-    assert "session_report" not in body
+    assert body["observations"][0]["kind"] == "face_state"
+    assert body["session_report"] is None  # large: only on request
     base = f"/api/interviews/{interview_id}"
     assert [rec["url"] for rec in body["recordings"]] == [
         f"{base}/recording?index=0",
@@ -167,6 +183,11 @@ async def test_detail_has_everything_a_recruiter_reviews(
         "agent_audio": f"{base}/recording?kind=agent_audio",
     }
     assert body["report_html_url"] is None
+    assert body["report"] is None and body["report_issue"] is None
+    assert body["report_render"] == {"state": "not_ready", "error": None}
+    assert body["duration_s"] is None
+    # the body is exactly the published contract
+    assert InterviewDetail.model_validate(body).model_dump(mode="json") == body
     with_blob = await client.get(
         f"/api/interviews/{interview_id}",
         params={"include": "session_report"},
@@ -272,10 +293,10 @@ async def test_report_html_is_served_inert_when_present(
 ) -> None:
     interview_id = await _interview(sqlite_store)
     url = f"/api/interviews/{interview_id}/report.html"
-    assert (await client.get(url, headers=recruiter_headers())).status_code == 404
-    folder = sqlite_store.files_dir(interview_id)
-    folder.mkdir(parents=True)
-    (folder / "report.html").write_text("<html><body><h1>Report</h1></body></html>")
+    not_yet = await client.get(url, headers=recruiter_headers())
+    assert not_yet.status_code == 404
+    assert not_yet.json()["error"] == "The report has not been rendered yet."
+    await _rendered(sqlite_store, interview_id, "<html><body><h1>Report</h1></body></html>")
     r = await client.get(url, params={"token": RECRUITER_TOKEN})
     assert r.status_code == 200 and "<h1>Report</h1>" in r.text
     assert r.headers["content-type"].startswith("text/html")
@@ -285,6 +306,33 @@ async def test_report_html_is_served_inert_when_present(
         await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
     ).json()
     assert detail["report_html_url"] == url
+    # rendered, then the file went missing (restored backup without files): said so
+    (sqlite_store.files_dir(interview_id) / "report.html").unlink()
+    gone = await client.get(url, headers=recruiter_headers())
+    assert gone.status_code == 404 and "missing" in gone.json()["error"]
+
+
+async def test_unreadable_stored_report_is_explained(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    """A report written by an older release: detail and list still load and say why."""
+    interview_id = await _interview(sqlite_store)
+    t = schema.interviews
+    async with sqlite_store.engine.begin() as conn:
+        await conn.execute(
+            t.update()
+            .where(t.c.id == interview_id)
+            .values(report={"schema_version": 1, "overall": 4}, status="evaluated")
+        )
+    h = recruiter_headers()
+    detail = await client.get(f"/api/interviews/{interview_id}", headers=h)
+    assert detail.status_code == 200
+    assert detail.json()["report"] is None
+    assert "schema version 1" in detail.json()["report_issue"]
+    listed = (await client.get("/api/interviews", headers=h)).json()
+    assert listed["items"][0]["id"] == interview_id
+    page = await client.get(f"/api/interviews/{interview_id}/report.html", headers=h)
+    assert page.status_code == 409 and "schema version 1" in page.json()["error"]
 
 
 async def test_delete_removes_record_and_files(

@@ -7,9 +7,17 @@ from datetime import timedelta
 
 from livekit import api
 
-from interview_store import InterviewStatus, InterviewStore
+from interview_store import (
+    CandidateFeedback,
+    DimensionScore,
+    InterviewStatus,
+    InterviewStore,
+    LearningItem,
+    ReportFlag,
+    ReportStatus,
+)
+from tests.fake_interview import stored_report
 from tests.tokenserver_harness import API_KEY, API_SECRET, client_for
-from tests.web_support import make_report
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -34,7 +42,7 @@ async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewS
 
         r = await client.get(url, headers=auth)
         assert r.status_code == 200
-        assert r.json() == {"status": "created", "feedback": None}
+        assert r.json() == {"status": "created", "report_status": None, "feedback": None}
         assert "no-store" in r.headers["cache-control"]
 
         interview_id = created["interview_id"]
@@ -42,13 +50,48 @@ async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewS
         await store.set_status(interview_id, InterviewStatus.ENDED)
         assert (await client.get(url, headers=auth)).json()["feedback"] is None
 
-        report = make_report(0.0)
-        await store.save_report(interview_id, report, overall_score=3.5, flags=report["flags"])
+        feedback = CandidateFeedback(
+            strengths=["Backed claims with numbers from real work."],
+            improvements=["Lead with the conclusion, then the detail."],
+            learning_plan=[LearningItem(topic="Indexing", why="Covering indexes.", actions=[])],
+        )
+        report = stored_report(
+            interview_id,
+            overall_score=3.5,
+            flags=[ReportFlag.NEEDS_HUMAN_REVIEW],
+            strengths=["Led a team of three (recruiter wording)."],
+            cv_accuracy_notes=["CV claims twelve reports."],
+            dimensions=[
+                DimensionScore(
+                    key="communication",
+                    name="Communication",
+                    question="q",
+                    score=3.5,
+                    run_scores=[3, 4],
+                    supported=True,
+                    disagreement=False,
+                    anchor=None,
+                    rationale="Rambled in the intro.",
+                    evidence=[],
+                    rejected_evidence=[],
+                )
+            ],
+            candidate_feedback=feedback,
+        )
+        await store.save_report(interview_id, report)
         body = (await client.get(url, headers=auth)).json()
-        assert body["status"] == "evaluated"
-        assert body["feedback"] == report["candidate_feedback"]
+        assert body["status"] == "evaluated" and body["report_status"] == "scored"
+        assert body["feedback"] == feedback.model_dump(mode="json")
         text = r.text + str(body)
-        for secret in ("overall_score", "recommendation", "dimensions", "team of three", "3.5"):
+        for secret in (
+            "overall_score",
+            "recommendation",
+            "dimensions",
+            "team of three",
+            "twelve",
+            "Rambled",
+            "3.5",
+        ):
             assert secret not in text
 
 
@@ -57,24 +100,24 @@ async def test_feedback_explains_a_report_without_scores(sqlite_store: Interview
         created = (await client.post("/api/interviews", data={"role": "QA"})).json()
         interview_id = created["interview_id"]
         await sqlite_store.set_status(interview_id, InterviewStatus.ENDED)
-        report = {
-            "status": "insufficient_signal",
-            "message": "Too little signal: the candidate spoke in 1 turn.",
-            "candidate_feedback": {
-                "strengths": [],
-                "improvements": ["The session was too short for feedback."],
-                "learning_plan": [],
-            },
-        }
-        await sqlite_store.save_report(interview_id, report, overall_score=None)
+        report = stored_report(
+            interview_id,
+            status=ReportStatus.INSUFFICIENT_SIGNAL,
+            overall_score=None,
+            message="Too little signal: the candidate spoke in 1 turn.",
+            candidate_feedback=CandidateFeedback(
+                improvements=["The session was too short for feedback."]
+            ),
+        )
+        await sqlite_store.save_report(interview_id, report)
         r = await client.get(
             f"/api/interviews/{interview_id}/feedback",
             headers=_bearer(created["participant_token"]),
         )
-        feedback = r.json()["feedback"]
-        assert feedback["status"] == "insufficient_signal"
-        assert feedback["improvements"] == ["The session was too short for feedback."]
-        assert "message" not in feedback  # worded for recruiters
+        body = r.json()
+        assert body["report_status"] == "insufficient_signal"
+        assert body["feedback"]["improvements"] == ["The session was too short for feedback."]
+        assert "Too little signal" not in r.text  # the message is worded for recruiters
 
 
 async def test_feedback_requires_this_interviews_participant_token(

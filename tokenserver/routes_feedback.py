@@ -4,33 +4,26 @@ The candidate has no account; the LiveKit participant token they were given for 
 interview is their proof. It is checked for signature, issuer, room and identity, but may be
 up to `FEEDBACK_TOKEN_GRACE` past its expiry: the token lives 15 minutes, while the interview
 and its evaluation take longer. Only the candidate-facing parts of the report are returned
-(strengths, improvements, learning plan) — never scores, recommendation or notes meant for
-recruiters.
+(`CandidateFeedback`: strengths, improvements, learning plan) and how the evaluation went —
+never scores, recommendation or notes meant for recruiters.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from livekit import api
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interview_store import InterviewStatus
+from interview_store import FeedbackResponse, InterviewRecord, InterviewStatus
 
 from .app_context import AppContext
 from .auth import bearer_token
 from .errors import ApiError
 
 FEEDBACK_TOKEN_GRACE = timedelta(days=7)
-CANDIDATE_KEYS = ("strengths", "improvements", "learning_plan")
-"""Report fields a candidate may see. The evals report groups them under `candidate_feedback`;
-a report without that group falls back to its top-level fields of the same names."""
-_CANDIDATE_SECTION = "candidate_feedback"
-_PASSED_STATUSES = ("insufficient_signal", "evaluation_failed")
-"""Report outcomes the candidate page explains instead of showing empty lists."""
 _HEADERS = {"Cache-Control": "private, no-store"}
 
 
@@ -62,19 +55,18 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             or claims.video.room != record.room
         ):
             raise ApiError(403, "This token does not belong to this interview.")
-        feedback = None
-        if record.status == InterviewStatus.EVALUATED and record.report is not None:
-            feedback = candidate_feedback(record.report)
-        return JSONResponse({"status": record.status.value, "feedback": feedback}, headers=_HEADERS)
+        body = candidate_view(record)
+        return JSONResponse(body.model_dump(mode="json"), headers=_HEADERS)
 
     return [Route("/interviews/{interview_id:uuid}/feedback", get_feedback, methods=["GET"])]
 
 
-def candidate_feedback(report: dict[str, Any]) -> dict[str, Any]:
-    """The subset of a report that is written for the candidate."""
-    section = report.get(_CANDIDATE_SECTION)
-    source = section if isinstance(section, dict) else report
-    out = {k: source[k] for k in CANDIDATE_KEYS if k in source}
-    if report.get("status") in _PASSED_STATUSES:
-        out["status"] = report["status"]
-    return out
+def candidate_view(record: InterviewRecord) -> FeedbackResponse:
+    """The candidate's subset of the report (`Report.candidate_feedback`), and how the
+    evaluation went so the page can explain a report without detailed notes."""
+    report = record.report if record.status == InterviewStatus.EVALUATED else None
+    return FeedbackResponse(
+        status=record.status,
+        report_status=report.status if report is not None else None,
+        feedback=report.candidate_feedback if report is not None else None,
+    )

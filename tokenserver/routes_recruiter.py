@@ -8,13 +8,28 @@ media elements cannot send an Authorization header.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from html import escape
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Route
 
-from interview_store import InterviewRecord, InterviewStatus, RecordingKind
+from interview_store import (
+    InterviewDetail,
+    InterviewListPage,
+    InterviewRecord,
+    InterviewStatus,
+    RecordingEntry,
+    RecordingKind,
+    RecordingLinks,
+    ReportRenderState,
+)
 
 from . import recordings
 from .app_context import AppContext
@@ -54,25 +69,18 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         limit = _int_param(q.get("limit"), "limit", default=20, lo=1, hi=MAX_PAGE)
         offset = _int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
         items, total = await ctx.store.list(status=status, limit=limit, offset=offset)
-        return JSONResponse(
-            {
-                "items": [{**s.model_dump(mode="json"), "duration_s": s.duration_s} for s in items],
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-            },
-            headers=_PRIVATE,
-        )
+        page = InterviewListPage(items=items, total=total, limit=limit, offset=offset)
+        return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
 
     async def get_interview(request: Request) -> Response:
         auth.check(request)
         record = await _record(ctx, request)
-        body = _detail(
+        detail = _detail(
             ctx,
             record,
             include_session_report="session_report" in request.query_params.getlist("include"),
         )
-        return JSONResponse(body, headers=_PRIVATE)
+        return JSONResponse(detail.model_dump(mode="json"), headers=_PRIVATE)
 
     async def get_recording(request: Request) -> Response:
         auth.check(request, allow_query=True)
@@ -114,9 +122,20 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         auth.check(request, allow_query=True)
         record = await _record(ctx, request)
         path = ctx.store.files_dir(record.id) / "report.html"
-        if not path.is_file():
-            raise ApiError(404, "The report has not been rendered yet.")
-        return FileResponse(path, media_type="text/html; charset=utf-8", headers=_REPORT_HEADERS)
+        render = record.report_render
+        if render.state == ReportRenderState.RENDERED and path.is_file():
+            return FileResponse(
+                path, media_type="text/html; charset=utf-8", headers=_REPORT_HEADERS
+            )
+        if render.state == ReportRenderState.FAILED:
+            status, message = 409, f"The report could not be rendered: {render.error}"
+        elif record.report_issue is not None:
+            status, message = 409, f"The report cannot be shown: {record.report_issue}"
+        elif render.state == ReportRenderState.RENDERED:
+            status, message = 404, "The rendered report file is missing; re-run the evaluation."
+        else:
+            status, message = 404, "The report has not been rendered yet."
+        return _report_unavailable(request, status, message)
 
     async def delete_interview(request: Request) -> Response:
         auth.check(request)
@@ -154,22 +173,47 @@ def _int_param(raw: str | None, name: str, *, default: int, lo: int, hi: int) ->
     return value
 
 
+_RECORD_FIELDS = [
+    name for name in InterviewRecord.model_fields if name not in ("recordings", "session_report")
+]
+
+
 def _detail(
     ctx: AppContext, record: InterviewRecord, *, include_session_report: bool
-) -> dict[str, Any]:
+) -> InterviewDetail:
     base = f"/api/interviews/{record.id}"
-    body = record.model_dump(mode="json", exclude={"session_report"})
-    body["duration_s"] = record.duration_s
-    body["phase_timeline"] = [e.model_dump(mode="json") for e in record.phase_timeline]
-    for i, (entry, rec) in enumerate(zip(body["recordings"], record.recordings, strict=True)):
-        entry["url"] = ctx.link(f"{base}/recording?index={i}") if rec.status == "complete" else None
-    body["recording_links"] = {
-        kind.value: ctx.link(f"{base}/recording?kind={kind.value}")
-        for kind in RecordingKind
-        if any(r.kind == kind and r.status == "complete" for r in record.recordings)
-    }
-    report_file = ctx.store.files_dir(record.id) / "report.html"
-    body["report_html_url"] = ctx.link(f"{base}/report.html") if report_file.is_file() else None
-    if include_session_report:
-        body["session_report"] = record.session_report
-    return body
+    recordings = [
+        RecordingEntry(
+            **rec.model_dump(),
+            url=ctx.link(f"{base}/recording?index={i}") if rec.status == "complete" else None,
+        )
+        for i, rec in enumerate(record.recordings)
+    ]
+
+    def link(kind: RecordingKind) -> str | None:
+        complete = any(r.kind == kind and r.status == "complete" for r in record.recordings)
+        return ctx.link(f"{base}/recording?kind={kind.value}") if complete else None
+
+    rendered = record.report_render.state == ReportRenderState.RENDERED
+    return InterviewDetail(
+        **{name: getattr(record, name) for name in _RECORD_FIELDS},
+        recordings=recordings,
+        recording_links=RecordingLinks(
+            egress=link(RecordingKind.EGRESS), agent_audio=link(RecordingKind.AGENT_AUDIO)
+        ),
+        report_html_url=ctx.link(f"{base}/report.html") if rendered else None,
+        session_report=record.session_report if include_session_report else None,
+    )
+
+
+def _report_unavailable(request: Request, status: int, message: str) -> Response:
+    """The report page is embedded in an iframe: a browser gets a small readable page (inert,
+    like the report itself), an API client the usual JSON error."""
+    if "text/html" in request.headers.get("accept", ""):
+        page = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            '<title>Report unavailable</title></head><body style="font-family:system-ui,'
+            f'sans-serif;margin:24px;color:#0f172a"><p>{escape(message)}</p></body></html>'
+        )
+        return HTMLResponse(page, status_code=status, headers=_REPORT_HEADERS)
+    raise ApiError(status, message)
