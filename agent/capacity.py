@@ -214,7 +214,9 @@ def server_options(settings: AgentSettings) -> ServerOptions:
     )
     return ServerOptions(
         load_fnc=InterviewLoad(
-            max_interviews=max_interviews, load_threshold=settings.load_threshold
+            max_interviews=max_interviews,
+            load_threshold=settings.load_threshold,
+            sample_cpu=settings.load_includes_cpu,
         ),
         load_threshold=settings.load_threshold,
         num_idle_processes=min(settings.num_idle_processes, max_interviews),

@@ -41,6 +41,9 @@ class AgentSettings(StoreSettings):
     """Pre-started job processes (each already holding Silero VAD) for fast joins."""
     drain_timeout: int = Field(default=3600, ge=0)
     """Seconds SIGTERM waits for running interviews to finish before the worker exits."""
+    load_includes_cpu: bool = True
+    """Count the host's CPU use in the load. Off only where the host's CPU is not this
+    worker's (a test rig or CI box shared with other work): the interview count still limits."""
     max_interviews_per_worker: int = Field(default=0, ge=0)
     """Interviews this worker runs at once; 0 = derived from the host's cores and memory and
     the measured per-interview cost (`agent/capacity.py`)."""
