@@ -47,10 +47,6 @@ class Interviewer(Agent):
         self._greet = greet
         self._closing: asyncio.Task[None] | None = None
 
-    @property
-    def interview(self) -> InterviewContext:
-        return self._ictx
-
     async def on_enter(self) -> None:
         if self._greet:
             self.session.generate_reply(instructions=OPENING)

@@ -1,9 +1,10 @@
 """Agent turn benchmark: `uv run python bench/agent_turn.py [--turns N] [--sessions 1,20]`.
 
-The Gemini Live emulator (tests/fake_gemini_live.py, TLS on loopback) answers instantly in this
-process; every interview runs in its own job process (as with livekit-agents' process pool),
-with Silero VAD, the real Gemini plugin, persistence to SQLite, the pacer, and a microphone
-streaming espeak-ng speech/silence in real time. Per turn:
+The Gemini Live emulator (testkit/gemini_live.py, TLS on loopback) answers instantly in this
+process; every interview runs in its own job process (as with livekit-agents' process pool)
+through the product's job code (`start_interview`, via testkit's harness), with Silero VAD,
+the real Gemini plugin, persistence to SQLite, the pacer, and a microphone streaming espeak-ng
+speech/silence in real time. Per turn:
 
   request  = end of the candidate's speech (local VAD: user state -> listening), turn committed
              with generate_reply -> the emulator has the turn-complete message
@@ -58,49 +59,30 @@ def _rss_mb() -> float:
 
 
 async def _job(args: argparse.Namespace) -> None:
-    from livekit.agents.testing import fake_job_context
-
-    from agent.interview_context import AgentOptions
-    from agent.session import load_vad
-    from agent.settings import AgentSettings
-    from agent.worker import finalize, run_job
+    from agent.session import build_realtime_model, load_vad
     from interview_store import InterviewStore, database_url_for
+    from testkit.agent_harness import agent_settings, interview_harness, quick_options
     from testkit.audio_io import CapturingSpeaker, WavMicrophone
     from testkit.interview_fixtures import sample_plan
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-job-"))
-    settings = AgentSettings(
-        livekit_url="ws://127.0.0.1:1",
-        livekit_api_key="key",
-        livekit_api_secret="secret",
-        google_api_key="fake-key",
-        storage_dir=tmp,
-        gemini_base_url=args.url,
-        gemini_ca_file=Path(args.ca),
-    )
+    settings = agent_settings(tmp, gemini_base_url=args.url, gemini_ca_file=Path(args.ca))
     store = InterviewStore(database_url=database_url_for(None, tmp), storage_dir=tmp)
     await store.migrate()
-    record = await store.create(sample_plan(planned_minutes=30))
     mic, speaker = WavMicrophone(), CapturingSpeaker()
-
-    def io_setup(session: Any) -> None:
-        session.input.audio = mic
-        session.output.audio = speaker
-
-    options = AgentOptions(min_phase_s=0, reply_stall_timeout_s=3600, silence_patience_s=3600)
-    with fake_job_context(job_metadata=json.dumps({"interview_id": record.id})) as ctx:
-        run = await run_job(
-            ctx,
-            settings=settings,
-            store=store,
-            vad_model=load_vad(settings),
-            use_room=False,
-            io_setup=io_setup,
-            greet=False,
-            options=options,
-        )
-        assert run is not None
-        session = run.session
+    # the product's job code (start_interview) with production's model and VAD builders;
+    # patience and stall detection are out of the way of back-to-back turns
+    async with interview_harness(
+        store,
+        settings=settings,
+        plan=sample_plan(planned_minutes=30),
+        llm_model=build_realtime_model(settings),
+        vad_model=load_vad(settings),
+        audio_input=mic,
+        audio_output=speaker,
+        options=quick_options(reply_stall_timeout_s=3600, silence_patience_s=3600),
+    ) as h:
+        session = h.session
         listening = asyncio.Event()
         session.on(
             "user_state_changed",
@@ -136,8 +118,7 @@ async def _job(args: argparse.Namespace) -> None:
         cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
         rss = _rss_mb()
         mic.close()
-        await session.aclose()
-        await finalize(run)
+    await store.aclose()
     print(
         json.dumps({"commits": commits, "rss_mb": rss, "cpu_pct": 100 * cpu / wall}),
         flush=True,

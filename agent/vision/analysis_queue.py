@@ -66,10 +66,6 @@ class AnalysisQueue(Generic[T, R]):
         return len(self._items)
 
     @property
-    def maxsize(self) -> int:
-        return self._maxsize
-
-    @property
     def name(self) -> str:
         return self._name
 

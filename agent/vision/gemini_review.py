@@ -143,10 +143,6 @@ class GeminiReviewer:
     def stats(self) -> ReviewStats:
         return self._stats
 
-    @property
-    def interval_s(self) -> float:
-        return self._interval_s
-
     def add_frame(self, frame: ReviewFrame) -> None:
         self._frames.append(frame)
 

@@ -126,10 +126,6 @@ class VisionService:
     def hints(self) -> HintBroker:
         return self._hints
 
-    @property
-    def observer(self) -> LocalObserver:
-        return self._observer
-
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "sampler": asdict(self._sampler.stats),

@@ -72,10 +72,6 @@ class VideoSourceSelector:
             prefer_screen=prefer_screen,
         )
 
-    @property
-    def pinned(self) -> str | None:
-        return self._pinned
-
     def start(self) -> None:
         if not self._listening:
             for event in _TRACK_EVENTS:
