@@ -3,19 +3,25 @@ live interviewer's test doubles."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 from livekit.agents import vad
 
 from agent.session import load_vad
 from agent.settings import AgentSettings
 from interview_store import InterviewStore, database_url_for
+from testkit.gemini_api import FakeGeminiApi
+from testkit.gemini_api import Reply as GeminiApiReply
 from testkit.gemini_live import FakeGeminiLive
+from testkit.livekit_server import require_livekit_server
+from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
 
 
@@ -97,3 +103,89 @@ def silero() -> vad.VAD:
 async def emulator(tls: LocalTLS) -> AsyncIterator[FakeGeminiLive]:
     async with FakeGeminiLive(ssl_context=tls.server_context()) as emu:
         yield emu
+
+
+# --- end-to-end: a real livekit-server and the platform's processes on loopback --------------
+
+
+@pytest.fixture(scope="session")
+def livekit_server_binary() -> Path:
+    """The pinned livekit-server; missing is an error that says how to install it, not a skip
+    (`.ci/run` installs it with `.ci/install-livekit.sh`)."""
+    return require_livekit_server()
+
+
+@pytest.fixture
+async def gemini_api() -> AsyncIterator[FakeGeminiApi]:
+    """The generate_content emulator: empty frame reviews unless a test scripts more."""
+    async with FakeGeminiApi() as api:
+        api.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
+        yield api
+
+
+StartPlatform = Callable[..., Awaitable[E2EPlatform]]
+
+
+@pytest.fixture
+async def start_platform(
+    livekit_server_binary: Path,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    gemini_api: FakeGeminiApi,
+) -> AsyncIterator[StartPlatform]:
+    """`await start_platform(workers=1, evals=True, **env)`: livekit-server (webhook to the
+    token server) + token server + agent workers + evals worker, all real processes, Gemini
+    being the emulators; stopped at teardown. Started in a thread so the emulators on this
+    event loop keep answering while the processes come up."""
+    started: list[E2EPlatform] = []
+
+    async def start(*, workers: int = 1, evals: bool = True, **env: str) -> E2EPlatform:
+        platform = E2EPlatform(
+            workdir=tmp_path / f"platform{len(started)}",
+            live=emulator,
+            api=gemini_api,
+            ca_file=tls.ca_file,
+            extra_env=env,
+        )
+        started.append(platform)
+        await asyncio.to_thread(platform.start, workers=workers, evals=evals)
+        return platform
+
+    try:
+        yield start
+    finally:
+        for platform in started:
+            await asyncio.to_thread(platform.stop)
+
+
+E2E_SHARED_ENV = {
+    "VISION_CONVERSATION_FPS": "2",
+    "VISION_CALIBRATION_FRAMES": "2",
+    "VISION_GEMINI_INTERVAL_S": "5",
+}
+"""Frames often enough that face observations arrive within a test's few seconds."""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_platform(
+    livekit_server_binary: Path, tmp_path_factory: pytest.TempPathFactory, tls: LocalTLS
+) -> AsyncIterator[E2EPlatform]:
+    """One platform (and its emulators) for a whole e2e module: starting livekit-server, the
+    token server and a registered agent worker costs ~10 s on 2 busy cores, so the tests of a
+    module share it, each with its own interview. Tests using it run on the module's loop
+    (`pytest.mark.asyncio(loop_scope="module")`), where the emulators live."""
+    async with FakeGeminiLive(ssl_context=tls.server_context()) as live, FakeGeminiApi() as api:
+        api.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
+        platform = E2EPlatform(
+            workdir=tmp_path_factory.mktemp("e2e"),
+            live=live,
+            api=api,
+            ca_file=tls.ca_file,
+            extra_env=dict(E2E_SHARED_ENV),
+        )
+        await asyncio.to_thread(platform.start)
+        try:
+            yield platform
+        finally:
+            await asyncio.to_thread(platform.stop)
