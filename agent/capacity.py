@@ -68,9 +68,9 @@ def max_interviews_for_host(
     cpu_cores: float,
     memory_mb: float,
     cost: InterviewCost = InterviewCost(),
-    cpu_target: float = 0.7,
+    cpu_target: float,
+    idle_processes: int,
     memory_target: float = 0.8,
-    idle_processes: int = 0,
 ) -> int:
     """Interviews a host runs at once without degrading them (at least 1).
 

@@ -28,7 +28,6 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,18 +82,8 @@ _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w*?_(\d+)\.db$")
 # --- recording ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def interview_in_progress() -> Iterator[None]:
-    """Count one running interview for as long as the block runs (exceptions included)."""
-    ACTIVE_INTERVIEWS.inc()
-    try:
-        yield
-    finally:
-        ACTIVE_INTERVIEWS.dec()
-
-
 def interview_started() -> None:
-    """Pair with `interview_ended()` when start and end live in different callbacks."""
+    """Pair with `interview_ended()` (the worker: job start, then `on_session_end`)."""
     ACTIVE_INTERVIEWS.inc()
 
 

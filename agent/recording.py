@@ -26,7 +26,6 @@ import logging
 import random
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,13 +108,11 @@ class EgressRecorder:
         writer: StoreWriter,
         room_name: str,
         options: EgressOptions,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._writer = writer
         self._interview_id = writer.interview_id
         self._room_name = room_name
         self._opts = options
-        self._clock = clock
         self._lk: api.LiveKitAPI | None = None
         self._task: asyncio.Task[str | None] | None = None
         self._egress_id: str | None = None
@@ -174,7 +171,7 @@ class EgressRecorder:
                 self._writer.event(
                     InterviewEvent(
                         kind=EventKind.NOTE,
-                        at=self._clock(),
+                        at=time.time(),  # wall time: LiveKit's egress clock, not the plan's
                         data={
                             "note": "egress_started",
                             "egress_id": info.egress_id,
@@ -260,7 +257,6 @@ class InterviewRecorder:
         livekit_url: str,
         api_key: str,
         api_secret: str,
-        clock: Callable[[], float] = time.time,
     ) -> InterviewRecorder:
         egress = None
         if settings.recording_mode == RecordingMode.AGENT:
@@ -270,7 +266,6 @@ class InterviewRecorder:
                 options=EgressOptions.from_settings(
                     settings, livekit_url=livekit_url, api_key=api_key, api_secret=api_secret
                 ),
-                clock=clock,
             )
         return cls(settings=settings, writer=writer, egress=egress)
 

@@ -231,7 +231,6 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
             livekit_url=parts.settings.livekit_url,
             api_key=parts.settings.livekit_api_key,
             api_secret=parts.settings.livekit_api_secret.get_secret_value(),
-            clock=parts.clock,
         )
     session = build_session(
         ictx,

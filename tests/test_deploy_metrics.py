@@ -99,9 +99,9 @@ def test_recording_helpers_bound_their_labels() -> None:
     assert sample("interview_analysis_queue_drops_total", {"queue": "vision_local"}) == before + 3
 
     active = sample("interview_active_interviews")
-    with pytest.raises(RuntimeError), metrics.interview_in_progress():
-        assert sample("interview_active_interviews") == active + 1
-        raise RuntimeError("job crashed")
+    metrics.interview_started()
+    assert sample("interview_active_interviews") == active + 1
+    metrics.interview_ended()
     assert sample("interview_active_interviews") == active
 
 
@@ -183,13 +183,16 @@ class FakeServer:
 def test_max_interviews_is_the_tighter_of_cpu_and_memory() -> None:
     cost = capacity.InterviewCost(rss_mb=400, cpu_pct=20)
     # 8 cores at 70 %: 560 % / 20 % = 28 by CPU; 16 GiB: (13107 - 350) / 400 = 31 by memory
-    assert capacity.max_interviews_for_host(cpu_cores=8, memory_mb=16384, cost=cost) == 28
+
+    def fits(cores: float, memory_mb: float, idle: int = 0) -> int:
+        return capacity.max_interviews_for_host(
+            cpu_cores=cores, memory_mb=memory_mb, cost=cost, cpu_target=0.7, idle_processes=idle
+        )
+
+    assert fits(8, 16384) == 28
     # 2 GiB: (1638 - 350) / 400 = 3, minus one warm idle process
-    assert (
-        capacity.max_interviews_for_host(cpu_cores=8, memory_mb=2048, cost=cost, idle_processes=1)
-        == 2
-    )
-    assert capacity.max_interviews_for_host(cpu_cores=0.5, memory_mb=512, cost=cost) == 1
+    assert fits(8, 2048, idle=1) == 2
+    assert fits(0.5, 512) == 1
 
 
 def test_load_reaches_the_threshold_exactly_at_max_interviews() -> None:
@@ -251,7 +254,7 @@ def test_max_interviews_derived_from_the_host_when_not_set() -> None:
     settings = _settings(max_interviews_per_worker=0, num_idle_processes=0)
     cores, memory_mb = capacity.host_resources()
     assert capacity.resolve_max_interviews(settings) == capacity.max_interviews_for_host(
-        cpu_cores=cores, memory_mb=memory_mb, cpu_target=settings.load_threshold
+        cpu_cores=cores, memory_mb=memory_mb, cpu_target=settings.load_threshold, idle_processes=0
     )
 
 

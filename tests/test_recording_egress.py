@@ -62,7 +62,6 @@ async def recorder_for(
         writer=StoreWriter(store, record.id),
         room_name=record.room,
         options=options(twirp, **kw),
-        clock=lambda: 1_750_000_000.0,
     )
     room = rtc.Room()
     rec.watch(room)
