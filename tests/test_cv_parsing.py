@@ -4,9 +4,13 @@ wrapper; plus the skill-gap vocabulary."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import inspect
 import io
 import threading
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from reportlab.pdfgen import canvas
@@ -22,10 +26,12 @@ from testkit.cv_samples import (
     normal_cv_pdf,
     page_bomb_pdf,
 )
+from tests.tokenserver_harness import make_settings
 from tokenserver.cv_parsing import CVLimits, CVParser, CVRejected, parse_cv, split_sections
-from tokenserver.skill_gap import skill_gap, skills_in
+from tokenserver.skill_gap import skill_gap
 
-LIMITS = CVLimits()
+SETTINGS = make_settings(Path("unused-storage"))
+LIMITS = CVLimits.from_settings(SETTINGS)
 
 
 def test_normal_pdf_gives_text_and_sections() -> None:
@@ -104,12 +110,27 @@ def test_owner_password_only_pdf_is_readable() -> None:
     assert "Python" in parse_cv(buf.getvalue(), limits=LIMITS).text
 
 
+def test_limits_and_parser_take_their_knobs_from_settings_only() -> None:
+    """MAX_CV_BYTES, MAX_CV_PAGES, CV_PARSE_TIMEOUT_SECONDS and MAX_PARALLEL_CV_PARSES have one
+    default, in TokenServerSettings: the options objects have none of their own."""
+    settings = make_settings(Path("unused"), max_cv_bytes=2048, max_cv_pages=3)
+    assert CVLimits.from_settings(settings) == replace(LIMITS, max_bytes=2048, max_pages=3)
+    no_default = {
+        f.name
+        for f in dataclasses.fields(CVLimits)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    assert {"max_bytes", "max_pages"} <= no_default
+    params = inspect.signature(CVParser).parameters
+    assert all(params[n].default is inspect.Parameter.empty for n in ("timeout_s", "max_parallel"))
+
+
 def test_size_and_text_limits() -> None:
     with pytest.raises(CVRejected) as err:
-        parse_cv(normal_cv_pdf(), limits=CVLimits(max_bytes=1000))
+        parse_cv(normal_cv_pdf(), limits=replace(LIMITS, max_bytes=1000))
     assert err.value.status == 413 and "MB" in str(err.value)
     with pytest.raises(CVRejected) as err:
-        parse_cv(normal_cv_pdf(), limits=CVLimits(max_chars=200))
+        parse_cv(normal_cv_pdf(), limits=replace(LIMITS, max_chars=200))
     assert err.value.reason == "too_much_text"
 
 
@@ -161,7 +182,7 @@ async def test_parser_runs_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -
         return real(data, limits=limits)
 
     monkeypatch.setattr(cv_parsing, "parse_cv", spy)
-    cv = await CVParser(limits=LIMITS).parse(normal_cv_pdf())
+    cv = await CVParser.from_settings(SETTINGS).parse(normal_cv_pdf())
     assert cv.pages == 2
     assert threads and threads[0] != threading.get_ident()
 
@@ -188,6 +209,10 @@ async def test_parser_timeout_and_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     await asyncio.sleep(0.3)
     monkeypatch.setattr(cv_parsing, "parse_cv", lambda data, *, limits: ParsedCV(text="ok"))
     assert (await parser.parse(b"%PDF-")).text == "ok"  # the slot came back
+
+
+def skills_in(text: str) -> list[str]:
+    return skill_gap(text, "").missing
 
 
 def test_skill_vocabulary_respects_word_boundaries_and_case() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from interview_store import (
     database_url_for,
     schema,
 )
+from tokenserver import retention
+from tokenserver.__main__ import main as tokenserver_main
 from tokenserver.retention import apply_retention
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,13 +86,19 @@ async def test_dry_run_lists_without_deleting(store: InterviewStore) -> None:
     assert store.files_dir(old).exists()
 
 
-async def test_pages_through_more_than_one_page(sqlite_store: InterviewStore) -> None:
-    ids = {await _interview(sqlite_store, age_days=60) for _ in range(105)}
+async def test_pages_through_more_than_one_page(
+    sqlite_store: InterviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three pages and a partial one (page size 4 here, 100 in production: the same loop)."""
+    monkeypatch.setattr(retention, "_PAGE", 4)
+    ids = {await _interview(sqlite_store, age_days=60) for _ in range(14)}
+    kept = await _interview(sqlite_store, age_days=0.5)
     dry = await apply_retention(sqlite_store, older_than=timedelta(days=1), now=NOW, dry_run=True)
-    assert set(dry.interview_ids) == ids and len(dry.interview_ids) == 105
+    assert set(dry.interview_ids) == ids and len(dry.interview_ids) == 14
     result = await apply_retention(sqlite_store, older_than=timedelta(days=1), now=NOW)
-    assert set(result.interview_ids) == ids
-    assert (await sqlite_store.list())[1] == 0
+    assert set(result.interview_ids) == ids and len(result.interview_ids) == 14
+    summaries, total = await sqlite_store.list()
+    assert total == 1 and summaries[0].id == kept
 
 
 async def test_rejects_a_non_positive_age(sqlite_store: InterviewStore) -> None:
@@ -109,33 +118,56 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=tmp_path,  # no stray .env from the working tree
         env={**env, "PYTHONPATH": str(ROOT)},
-        timeout=120,
+        timeout=60,
         check=False,
     )
 
 
-async def test_the_command_line(tmp_path: Path) -> None:
-    store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
-    await store.migrate()
-    old = await _interview(store, age_days=400, now=datetime.now(UTC))
-    keep = (await store.create(InterviewPlan(role="SRE"))).id
-    await store.aclose()
+def _store_settings_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the cron job's environment holds: STORAGE_DIR only, no .env in the cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path))
 
-    dry = _cli(tmp_path, "--older-than-days", "365", "--dry-run")
-    assert dry.returncode == 0, dry.stderr
-    assert f"would delete {old}" in dry.stdout
-    assert "would delete 1 interview(s)" in dry.stdout
+
+def test_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dry run and argument errors through `python -m tokenserver`'s own dispatch in this
+    process; the deletion once as the real subprocess the cron job runs."""
+
+    async def seed() -> tuple[str, str]:
+        store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+        await store.migrate()
+        try:
+            old = await _interview(store, age_days=400, now=datetime.now(UTC))
+            keep = (await store.create(InterviewPlan(role="SRE"))).id
+        finally:
+            await store.aclose()
+        return old, keep
+
+    async def exists(*ids: str) -> list[tuple[bool, bool]]:
+        """(record, files folder) per interview."""
+        store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
+        try:
+            return [(await store.get(i) is not None, store.files_dir(i).is_dir()) for i in ids]
+        finally:
+            await store.aclose()
+
+    old, keep = asyncio.run(seed())
+    _store_settings_from(tmp_path, monkeypatch)
+
+    assert tokenserver_main(["retention", "--older-than-days", "365", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"would delete {old}" in out and keep not in out
+    assert "would delete 1 interview(s)" in out
+    assert asyncio.run(exists(old)) == [(True, True)]
+
+    assert tokenserver_main(["retention", "--older-than-days", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
 
     real = _cli(tmp_path, "--older-than-days", "365")
     assert real.returncode == 0, real.stderr
     assert f"deleted {old}" in real.stdout and keep not in real.stdout
-
-    store = InterviewStore(database_url=database_url_for(None, tmp_path), storage_dir=tmp_path)
-    try:
-        assert await store.get(old) is None
-        assert await store.get(keep) is not None
-    finally:
-        await store.aclose()
-
-    bad = _cli(tmp_path, "--older-than-days", "0")
-    assert bad.returncode == 2 and "at least 1" in bad.stderr
+    assert "deleted 1 interview(s)" in real.stdout
+    assert asyncio.run(exists(old, keep)) == [(False, False), (True, False)]

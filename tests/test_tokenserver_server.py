@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,8 +26,10 @@ from tests.tokenserver_harness import (
     recruiter_headers,
     serve,
 )
-from tokenserver import create_app
+from tokenserver.__main__ import main as tokenserver_main
+from tokenserver.app import create_app
 from tokenserver.log import JsonFormatter, configure_logging
+from tokenserver.settings import TokenServerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
@@ -46,36 +47,55 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
+def _settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> None:
+    """This process's environment as a fresh deploy sees it: none of the token server's
+    variables inherited, no .env (the cwd is an empty directory), only `values`."""
+    monkeypatch.chdir(tmp_path)
+    for name in TokenServerSettings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in {"STORAGE_DIR": str(tmp_path / "data"), **values}.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.parametrize("missing", ["RECRUITER_TOKEN", "LIVEKIT_API_SECRET"])
-def test_missing_setting_exits_2_with_one_line(tmp_path: Path, missing: str) -> None:
-    values = {k: v for k, v in REQUIRED.items() if k != missing}
-    proc = subprocess.run(
-        [sys.executable, "-m", "tokenserver"],
-        env=_env(tmp_path, **values),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert missing in lines[0] and "Traceback" not in proc.stderr
-    assert proc.stdout == ""
+def test_missing_setting_exits_2_with_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    missing: str,
+) -> None:
+    """Through `python -m tokenserver`'s `main` in this process (the real subprocess start
+    is `test_python_m_tokenserver_serves`): a missing variable is one line on stderr."""
+    _settings_env(monkeypatch, tmp_path, **{k: v for k, v in REQUIRED.items() if k != missing})
+    assert tokenserver_main([]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert missing in lines[0] and "Traceback" not in err
+    assert out == ""
+    assert not (tmp_path / "data").exists()  # nothing created before the settings were valid
 
 
-def test_invalid_setting_names_the_variable(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tokenserver"],
-        env=_env(tmp_path, **{**REQUIRED, "RECORDING_MODE": "sometimes", "PORT": "http"}),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    (line,) = proc.stderr.strip().splitlines()
+def test_invalid_setting_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _settings_env(monkeypatch, tmp_path, **REQUIRED, RECORDING_MODE="sometimes", PORT="http")
+    assert tokenserver_main([]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
     assert "RECORDING_MODE" in line and "PORT" in line
+
+
+def test_help_needs_no_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _settings_env(monkeypatch, tmp_path)
+    assert tokenserver_main(["--help"]) == 0
+    assert "python -m tokenserver retention" in capsys.readouterr().out
+    assert tokenserver_main(["serve-please"]) == 2
+    assert "unexpected arguments" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        tokenserver_main(["retention", "--help"])
+    assert done.value.code == 0 and "--older-than-days" in capsys.readouterr().out
 
 
 def _free_port() -> int:

@@ -18,7 +18,8 @@ from livekit import api
 from starlette.types import ASGIApp
 
 from interview_store import InterviewStore
-from tokenserver import TokenServerSettings, create_app
+from tokenserver.app import create_app
+from tokenserver.settings import TokenServerSettings
 
 API_KEY = "APItest"
 API_SECRET = "test-secret-test-secret-test-secret-0123"
@@ -37,7 +38,7 @@ def make_settings(storage_dir: Path, **overrides: Any) -> TokenServerSettings:
         "rate_limit_per_minute": 1000,
     }
     values.update(overrides)
-    return TokenServerSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return TokenServerSettings(_env_file=None, **values)
 
 
 @asynccontextmanager

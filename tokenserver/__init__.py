@@ -1,7 +1,7 @@
 """The token server: creates interviews (CV parsing, LiveKit token with agent dispatch),
-serves the recruiter API and the web app, and receives LiveKit webhooks."""
+serves the recruiter API and the web app, and receives LiveKit webhooks.
 
-from .app import create_app
-from .settings import RecordingMode, TokenServerSettings
-
-__all__ = ["RecordingMode", "TokenServerSettings", "create_app"]
+Deliberately empty of imports: `python -m tokenserver retention` needs only the store, and
+should not pay for Starlette, livekit-api and the CV parsers. Import `tokenserver.app` and
+`tokenserver.settings` directly.
+"""

@@ -2,30 +2,38 @@
 then serve under uvicorn, migrating the database before the first request.
 
 `python -m tokenserver retention --older-than-days N [--dry-run]` deletes old interviews
-(see `retention.py`)."""
+(see `retention.py`); it loads only the store settings and the store, not the web app.
+`--help` needs no configuration.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import uvicorn
-from starlette.applications import Starlette
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
-from interview_store import InterviewStore, SettingsError, load_settings
-
-from .app import create_app
-from .log import configure_logging
-from .settings import TokenServerSettings
+    from .settings import TokenServerSettings
 
 logger = logging.getLogger("tokenserver")
+
+USAGE = """\
+usage: python -m tokenserver                 serve the API and the web app (settings: .env.example)
+       python -m tokenserver retention ...   delete old interviews (retention --help for options)
+"""
 
 
 def build(settings: TokenServerSettings) -> Starlette:
     """The app with a lifespan that owns the store: uvicorn runs it on its own event loop
     (uvloop when installed), so the store must be migrated and closed from inside that loop."""
+    from interview_store import InterviewStore
+
+    from .app import create_app
+
     store = InterviewStore.from_settings(settings)
     app = create_app(settings, store)
 
@@ -51,16 +59,19 @@ def build(settings: TokenServerSettings) -> Starlette:
     return app
 
 
-def main() -> None:
-    if sys.argv[1:2] == ["retention"]:  # ops command: needs only the store settings
-        from .retention import main as retention_main
+def serve() -> int:
+    import uvicorn
 
-        sys.exit(retention_main(sys.argv[2:]))
+    from interview_store import SettingsError, load_settings
+
+    from .log import configure_logging
+    from .settings import TokenServerSettings
+
     try:
         settings = load_settings(TokenServerSettings)
     except SettingsError as e:
         print(e, file=sys.stderr)
-        sys.exit(2)
+        return 2
     configure_logging(settings.log_level)
     config = uvicorn.Config(
         build(settings),
@@ -76,8 +87,24 @@ def main() -> None:
     server = uvicorn.Server(config)
     server.run()
     if not server.started:
-        sys.exit(1)  # e.g. the port is taken or the database is unreachable (logged above)
+        return 1  # e.g. the port is taken or the database is unreachable (logged above)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["retention"]:  # ops command: needs only the store settings
+        from .retention import main as retention_main
+
+        return retention_main(args[1:])
+    if args[:1] in (["-h"], ["--help"]):
+        print(USAGE, end="")
+        return 0
+    if args:
+        print(f"{USAGE}error: unexpected arguments {' '.join(args)!r}", file=sys.stderr)
+        return 2
+    return serve()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

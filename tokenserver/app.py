@@ -16,7 +16,7 @@ from interview_store import InterviewStore
 from . import routes_candidate, routes_feedback, routes_health, routes_recruiter, routes_webhook
 from .app_context import AppContext
 from .auth import RecruiterAuth
-from .cv_parsing import CVLimits, CVParser
+from .cv_parsing import CVParser
 from .errors import ApiError, handle_api_error, handle_http_exception
 from .log import install_request_ids
 from .middleware import RequestContextMiddleware
@@ -32,11 +32,7 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
         settings=settings,
         store=store,
         minter=TokenMinter(TokenOptions.from_settings(settings)),
-        cv_parser=CVParser(
-            limits=CVLimits(max_bytes=settings.max_cv_bytes, max_pages=settings.max_cv_pages),
-            timeout_s=settings.cv_parse_timeout_seconds,
-            max_parallel=settings.max_parallel_cv_parses,
-        ),
+        cv_parser=CVParser.from_settings(settings),
         create_limiter=RateLimiter(per_minute=settings.rate_limit_per_minute),
         recruiter_auth=RecruiterAuth(token=settings.recruiter_token.get_secret_value()),
     )

@@ -16,8 +16,12 @@ import logging
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from interview_store import CVSections, ParsedCV
+
+if TYPE_CHECKING:
+    from .settings import TokenServerSettings
 
 logger = logging.getLogger("tokenserver.cv")
 
@@ -34,14 +38,21 @@ class CVRejected(Exception):
 
 @dataclass(frozen=True)
 class CVLimits:
-    max_bytes: int = 5 * 1024 * 1024
-    max_pages: int = 20
+    """What a CV may be. The two operator knobs (MAX_CV_BYTES, MAX_CV_PAGES) have their only
+    default in `TokenServerSettings`; the rest are properties of "a CV", not deploy choices."""
+
+    max_bytes: int
+    max_pages: int
     max_chars: int = 100_000
     """More text than ~40 dense pages is not a CV (and would crowd the interview prompt)."""
     min_text_chars: int = 40
     """Fewer non-space characters than this means a scan or an empty template."""
     max_docx_uncompressed: int = 50 * 1024 * 1024
     """Zip-bomb guard: the sum of the DOCX members' declared sizes."""
+
+    @classmethod
+    def from_settings(cls, settings: TokenServerSettings) -> CVLimits:
+        return cls(max_bytes=settings.max_cv_bytes, max_pages=settings.max_cv_pages)
 
 
 _PDF_MAGIC = b"%PDF-"
@@ -98,14 +109,18 @@ class CVParser:
     finishes, so a flood of pathological files degrades to 503s instead of piling up threads.
     """
 
-    def __init__(self, *, limits: CVLimits, timeout_s: float = 10.0, max_parallel: int = 2):
+    def __init__(self, *, limits: CVLimits, timeout_s: float, max_parallel: int) -> None:
         self._limits = limits
         self._timeout_s = timeout_s
         self._slots = asyncio.Semaphore(max_parallel)
 
-    @property
-    def limits(self) -> CVLimits:
-        return self._limits
+    @classmethod
+    def from_settings(cls, settings: TokenServerSettings) -> CVParser:
+        return cls(
+            limits=CVLimits.from_settings(settings),
+            timeout_s=settings.cv_parse_timeout_seconds,
+            max_parallel=settings.max_parallel_cv_parses,
+        )
 
     async def parse(self, data: bytes) -> ParsedCV:
         try:

@@ -15,8 +15,6 @@ from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-logger = logging.getLogger("tokenserver")
-
 # attributes every LogRecord has; anything else came in through `extra=`
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}

@@ -85,10 +85,6 @@ def mentions(text: str, skill: Skill) -> bool:
     return bool(first.search(text) or (second is not None and second.search(text)))
 
 
-def skills_in(text: str) -> list[str]:
-    return [s.name for s in SKILLS if mentions(text, s)]
-
-
 def skill_gap(job_description: str, cv_text: str) -> SkillGap:
     """Skills of the job description (in vocabulary order), split by presence in the CV."""
     wanted = [s for s in SKILLS if mentions(job_description, s)]
