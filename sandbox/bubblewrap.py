@@ -4,7 +4,8 @@ Every run gets its own user, pid, network, ipc, uts and cgroup namespaces (`--un
 program sees only its own processes, has a loopback interface of its own and no route out, and
 cannot create further user namespaces (`--disable-userns`). The file system is empty except
 for read-only binds of the toolchain directories, a fresh /proc of the new pid namespace, a
-minimal /dev, a size-capped private /tmp, and the run's throw-away directory at `RUN_DIR`. The
+minimal /dev, a size-capped private /tmp, and the run's throw-away directory at `RUN_DIR`; the
+root holding these mount points is remounted read-only. The
 environment is rebuilt from nothing (`--clearenv`), and bwrap itself is spawned with an empty
 environment too: /proc/1/environ inside the sandbox is bwrap's own startup environment, so
 `--clearenv` alone would still show the worker's secrets there.
@@ -87,6 +88,9 @@ def bwrap_argv(
         RUN_DIR,
         "--chdir",
         RUN_DIR,
+        # the root is bwrap's own tmpfs holding the mount points: read-only like the binds
+        "--remount-ro",
+        "/",
         "--clearenv",
         "--setenv",
         "PATH",

@@ -34,8 +34,9 @@ def toolchain_for(language: Language, settings: SandboxSettings) -> Toolchain:
         return Toolchain(
             main_file="main.py",
             compile_argv=None,
-            # -I: ignore PYTHON* variables and the user site; -B: write no bytecode
-            run_argv=(str(settings.python_path), "-I", "-B", f"{RUN_DIR}/main.py"),
+            # -E -s: ignore PYTHON* variables and the user site (not -I: it would also drop the
+            # script's directory from sys.path, and extra files must be importable); -B: no .pyc
+            run_argv=(str(settings.python_path), "-E", "-s", "-B", f"{RUN_DIR}/main.py"),
             memory_markers=("MemoryError",),
         )
     if language == "javascript":
