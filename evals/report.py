@@ -262,7 +262,8 @@ def scored_report(
         )
 
     first = result.runs[0]
-    learning_plan = [LearningItem.model_validate(item.model_dump()) for item in first.learning_plan]
+    # plain contract items (the run's items are a validating subclass)
+    learning_plan = [LearningItem(**item.model_dump()) for item in first.learning_plan]
     report.strengths = first.strengths
     report.improvements = first.improvements
     report.learning_plan = learning_plan

@@ -24,7 +24,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from interview_store import ScoringAttempt, ScoringOutcome
+from interview_store import LearningItem, ScoringAttempt, ScoringOutcome
 
 from .prompt import ScoringPrompt, response_schema
 from .rubric import DIMENSION_KEYS
@@ -57,11 +57,10 @@ class DimensionScore(BaseModel):
     _clip_rationale = field_validator("rationale", mode="before")(_clip(1500))
 
 
-class LearningItem(BaseModel):
+class RunLearningItem(LearningItem):
+    """The report's `LearningItem` as a model writes it: unknown fields dropped, text clipped."""
+
     model_config = ConfigDict(extra="ignore")
-    topic: str
-    why: str
-    actions: list[str] = Field(default_factory=list)
 
     @field_validator("topic", "why", mode="before")
     @classmethod
@@ -76,7 +75,7 @@ class RunOutput(BaseModel):
     dimensions: dict[str, DimensionScore]
     strengths: list[str] = Field(default_factory=list)
     improvements: list[str] = Field(default_factory=list)
-    learning_plan: list[LearningItem] = Field(default_factory=list)
+    learning_plan: list[RunLearningItem] = Field(default_factory=list)
     cv_accuracy_notes: list[str] = Field(default_factory=list)
 
     @field_validator("dimensions")

@@ -292,21 +292,10 @@ def _phase_stats(record: InterviewRecord, turns: Sequence[Turn]) -> list[PhaseSt
     return list(stats.values())
 
 
-def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
-    """(tool name, arguments) of a TOOL_CALL event, as agent/persistence.py writes it."""
-    if event.kind != EventKind.TOOL_CALL:
-        return None
-    name = event.data.get("name")
-    if not isinstance(name, str):
-        return None
-    args = event.data.get("arguments")
-    return name, args if isinstance(args, dict) else {}
-
-
 def _followups(events: Iterable[InterviewEvent]) -> dict[str, int]:
     reasons: Counter[str] = Counter()
     for e in events:
-        call = tool_call(e)
+        call = e.tool_call()
         if call is not None and call[0] == "flag_followup":
             reasons[str(call[1].get("reason", "unspecified"))] += 1
     return dict(reasons)

@@ -79,6 +79,16 @@ class InterviewEvent(ContractModel):
     phase: Phase | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
+    def tool_call(self) -> tuple[str, dict[str, Any]] | None:
+        """(tool name, arguments) of a TOOL_CALL event as the agent writes it, else None."""
+        if self.kind != EventKind.TOOL_CALL:
+            return None
+        name = self.data.get("name")
+        if not isinstance(name, str):
+            return None
+        args = self.data.get("arguments")
+        return name, args if isinstance(args, dict) else {}
+
 
 class Observation(ContractModel):
     """An observable fact from the video analysis (never an inferred emotion or trait)."""

@@ -293,11 +293,11 @@ class InterviewStore:
         the render state goes back to not_ready until `set_report_render` says otherwise.
         The list's score and flags columns are copies of the report's own fields.
         """
-        data = report.model_dump(mode="json")
         try:
-            Report.model_validate(data)
+            checked = Report.model_validate(report.model_dump(warnings=False))
         except ValidationError as e:
             raise InvalidReport(f"report does not match the schema: {_first_error(e)}") from None
+        data = checked.model_dump(mode="json")
         if report.interview_id != interview_id:
             raise InvalidReport(f"report is for interview {report.interview_id}")
         await self._update(

@@ -46,6 +46,8 @@ async def evaluate(store: InterviewStore, api: FakeGeminiApi, iid: str, **kw: ob
         ev = await evaluate_interview(store, iid, scorer=scorer)
     finally:
         await scorer.aclose()
+    # every outcome (scored, insufficient signal, failed scoring) gets its page drawn
+    assert ev.render.state == ReportRenderState.RENDERED, ev.render.error
     return ev.report.model_dump(mode="json")
 
 
