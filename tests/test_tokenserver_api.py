@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import jwt as pyjwt
@@ -23,7 +24,7 @@ from testkit.cv_samples import (
     normal_cv_pdf,
     page_bomb_pdf,
 )
-from tests.tokenserver_harness import API_KEY, API_SECRET, LIVEKIT_URL, client_for
+from tests.tokenserver_harness import API_KEY, API_SECRET, LIVEKIT_URL, client_for, make_settings
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -330,18 +331,16 @@ async def test_store_create_returns_what_get_reads(store: InterviewStore) -> Non
     assert created == await store.get(created.id)
 
 
-def test_auto_egress_to_s3_uses_the_same_relative_key() -> None:
-    from interview_store.recording_layout import EgressOutput, S3Output
+def test_auto_egress_to_s3_uses_the_same_relative_key(tmp_path: Path) -> None:
     from tokenserver.tokens import CandidateGrant, TokenMinter, TokenOptions
 
-    s3 = S3Output("interviews", "", "http://minio:9000", "", "", force_path_style=True)
-    minter = TokenMinter(
-        TokenOptions(
-            api_key=API_KEY,
-            api_secret=API_SECRET,
-            auto_egress=EgressOutput(output_dir="/out", layout="speaker", s3=s3),
-        )
+    settings = make_settings(
+        tmp_path,
+        recording_mode="auto_egress",
+        egress_s3_bucket="interviews",
+        egress_s3_endpoint="http://minio:9000",
     )
+    minter = TokenMinter(TokenOptions.from_settings(settings))
     iid = "00000000-0000-0000-0000-0000000000ab"
     jwt = minter.mint(CandidateGrant(interview_id=iid, room=f"interview-{iid}", identity="c-1"))
     claims = api.TokenVerifier(API_KEY, API_SECRET).verify(jwt)
@@ -349,3 +348,32 @@ def test_auto_egress_to_s3_uses_the_same_relative_key() -> None:
     (output,) = claims.room_config.egress.room.file_outputs
     assert output.filepath == f"interviews/{iid}/egress-{{time}}.mp4"
     assert output.s3.bucket == "interviews" and output.s3.endpoint == "http://minio:9000"
+
+
+def test_token_options_come_from_settings_only(tmp_path: Path) -> None:
+    """AGENT_NAME, TOKEN_TTL_SECONDS and the room timeouts have one default, in
+    TokenServerSettings; what an operator sets there is what the token carries."""
+    import dataclasses
+
+    from tokenserver.tokens import CandidateGrant, TokenMinter, TokenOptions
+
+    assert all(
+        f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        for f in dataclasses.fields(TokenOptions)
+    )
+    settings = make_settings(
+        tmp_path,
+        agent_name="panel",
+        token_ttl_seconds=120,
+        room_empty_timeout_seconds=42,
+        room_departure_timeout_seconds=7,
+    )
+    jwt = TokenMinter(TokenOptions.from_settings(settings)).mint(
+        CandidateGrant(interview_id="i-1", room="interview-i-1", identity="c-1")
+    )
+    claims = pyjwt.decode(jwt, options={"verify_signature": False})
+    assert claims["exp"] - claims["nbf"] == 120
+    room_config = claims["roomConfig"]
+    assert room_config["agents"][0]["agentName"] == "panel"
+    assert room_config["emptyTimeout"] == 42 and room_config["departureTimeout"] == 7
+    assert "egress" not in room_config  # RECORDING_MODE defaults to the agent starting it

@@ -21,15 +21,18 @@ from .settings import TokenServerSettings
 PUBLISH_SOURCES = ("camera", "microphone", "screen_share", "screen_share_audio")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TokenOptions:
+    """What every candidate token carries. Build it with `from_settings`: the defaults (agent
+    name, TTL, room timeouts, recording mode) live only in `TokenServerSettings`."""
+
     api_key: str
     api_secret: str
-    agent_name: str = "interviewer"
-    ttl: timedelta = timedelta(minutes=15)
-    empty_timeout_s: int = 300
-    departure_timeout_s: int = 20
-    auto_egress: EgressOutput | None = None
+    agent_name: str
+    ttl: timedelta
+    empty_timeout_s: int
+    departure_timeout_s: int
+    auto_egress: EgressOutput | None
     """Set with RECORDING_MODE=auto_egress: the token asks LiveKit for a room composite."""
 
     @classmethod
@@ -61,10 +64,6 @@ class TokenMinter:
 
     def __init__(self, opts: TokenOptions) -> None:
         self._opts = opts
-
-    @property
-    def options(self) -> TokenOptions:
-        return self._opts
 
     def mint(self, grant: CandidateGrant) -> str:
         opts = self._opts
