@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from interview_store import ErrorBody
+
 
 class ApiError(Exception):
     def __init__(
@@ -36,7 +38,8 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
+    body = ErrorBody(error=message, field=field)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
 async def handle_api_error(_request: Request, exc: Exception) -> Response:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interview_store import InterviewPlan, InterviewType, Level, ParsedCV
+from interview_store import CreatedInterview, InterviewPlan, InterviewType, Level, ParsedCV
 
 from .app_context import AppContext
 from .cv_parsing import CVRejected
@@ -93,13 +93,14 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 "has_job_description": job_description is not None,
             },
         )
+        created = CreatedInterview(
+            interview_id=interview_id,
+            room=room,
+            server_url=ctx.settings.livekit_url,
+            participant_token=token,
+        )
         return JSONResponse(
-            {
-                "interview_id": interview_id,
-                "room": room,
-                "server_url": ctx.settings.livekit_url,
-                "participant_token": token,
-            },
+            created.model_dump(mode="json"),
             status_code=201,
             headers={"Cache-Control": "no-store"},
         )
