@@ -4,8 +4,11 @@ must appear there (commented or not), and nothing there may be a name no process
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import Path
 
+from pydantic import SecretStr
+from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from agent.recording import RecordingSettings
@@ -55,3 +58,55 @@ def test_nothing_documented_is_unread() -> None:
     compose = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (ROOT / "docker-compose.yml").read_text()))
     unknown = _documented() - known - compose
     assert not unknown, f".env.example documents {sorted(unknown)}, which nothing reads"
+
+
+def _documented_values() -> dict[str, str]:
+    """NAME -> the value `.env.example` shows for it (`NAME=value` or `# NAME=value`)."""
+    text = (ROOT / ".env.example").read_text()
+    found = re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=(.*)$", text, flags=re.MULTILINE)
+    return {name: value.strip() for name, value in found}
+
+
+def _as_text(default: object) -> str | None:
+    """The `.env` spelling of a scalar default; None for defaults a line cannot restate
+    (unset, collections, computed paths)."""
+    if isinstance(default, SecretStr):
+        default = default.get_secret_value()
+    if isinstance(default, Enum):
+        default = default.value
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, str | int | float):
+        return str(default)
+    return None
+
+
+def _same(documented: str, default: str) -> bool:
+    try:
+        return float(documented) == float(default)
+    except ValueError:
+        return documented == default
+
+
+def test_documented_values_are_the_defaults() -> None:
+    """A value shown in `.env.example` for a setting with a default is that default: the
+    settings class is the one source of each default, and the example must not become a
+    second one that has drifted (a blank line is fine: it documents the name only)."""
+    documented = _documented_values()
+    drifted = []
+    for cls in SETTINGS:
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+            env = (alias or field.alias or prefix + name).upper()
+            value = documented.get(env)
+            if not value or field.default is PydanticUndefined:
+                continue
+            if isinstance(field.default, Path):
+                if (ROOT / value).resolve() != (ROOT / field.default).resolve():
+                    drifted.append(f"{env}={value} (default {field.default})")
+                continue
+            default = _as_text(field.default)
+            if default is not None and not _same(value, default):
+                drifted.append(f"{env}={value} (default {default!r} in {cls.__name__})")
+    assert not drifted, f".env.example shows values that are not the defaults: {drifted}"
