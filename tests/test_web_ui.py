@@ -18,7 +18,13 @@ import pytest
 from livekit import api
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from interview_store import InterviewPlan, InterviewStatus, InterviewStore
+from interview_store import (
+    InterviewPlan,
+    InterviewStatus,
+    InterviewStore,
+    ReportRender,
+    ReportRenderState,
+)
 from testkit.cv_samples import corrupt_cv_pdf, normal_cv_pdf
 from tests.web_support import (
     API_KEY,
@@ -245,7 +251,7 @@ def test_feedback_page_polls_until_the_report_is_ready(page: Page, server: Token
     async def evaluate(store: InterviewStore) -> None:
         await store.set_status(interview_id, InterviewStatus.LIVE)
         await store.set_status(interview_id, InterviewStatus.ENDED)
-        await store.save_report(interview_id, make_report(0.0), overall_score=3.5)
+        await store.save_report(interview_id, make_report(interview_id, 0.0))
 
     store_call(server, evaluate)
     expect(page.get_by_role("heading", name="Your feedback")).to_be_visible(timeout=20_000)
@@ -355,31 +361,31 @@ def test_recruiter_interview_recording_transcript_timeline_report(
     segments.nth(0).click()
     page.wait_for_function("document.getElementById('player').currentTime < 1.5")
 
-    # report: disagreement and unsupported score are called out
-    flags = page.locator("#review-flags")
-    expect(flags).to_contain_text("Communication")
-    expect(flags).to_contain_text("Experience authenticity")
-    expect(page.locator(".score-card.disagreement[data-dimension=communication]")).to_be_visible()
-    expect(
-        page.locator(".score-card.unsupported[data-dimension=experience_authenticity]")
-    ).to_contain_text("Unsupported")
-    expect(page.locator(".score-chart")).to_be_visible()
-    expect(page.locator("#main")).to_contain_text("Database indexing")
-    expect(page.locator("#main")).to_contain_text("team of three")
-    expect(page.get_by_text("Filler words per minute")).to_be_visible()
-
-    # an evidence quote's play button seeks to where it was said
-    page.locator("[data-dimension=technical_depth] .seek").click()
+    # the transcript marks the lines the report quotes as evidence; a tag seeks to the quote
+    tag = page.locator("#transcript [data-dimension=technical_depth].seek")
+    expect(tag).to_have_count(1)
+    expect(tag).to_contain_text("Technical depth")
+    expect(lines.nth(1).locator("xpath=..")).to_contain_text("Evidence: Communication")
+    page.evaluate("document.getElementById('player').currentTime = 0")
+    tag.click()
     page.wait_for_function("document.getElementById('player').currentTime > 2.6")
     page.evaluate("document.getElementById('player').pause()")
     t = page.evaluate("document.getElementById('player').currentTime")
     assert 2.6 <= t < 4.5
-    page.evaluate("document.getElementById('player').pause()")
-    shot(page, "recruiter-interview")
+    expect(page.locator(".recommendation")).to_have_text("Yes")
 
-    page.get_by_text("Full report with charts").click()
+    # the report is evals' own report.html (one template), embedded without scripts
+    iframe = page.locator("iframe.report-frame")
+    expect(iframe).to_have_attribute("sandbox", "")
     frame = page.frame_locator("iframe.report-frame")
-    expect(frame.get_by_role("heading", name="Rendered report")).to_be_visible()
+    report = frame.locator("body")
+    expect(report).to_contain_text("Needs human review")
+    expect(report).to_contain_text("Communication")
+    expect(report).to_contain_text("Experience authenticity")
+    expect(report).to_contain_text("Database indexing")
+    expect(report).to_contain_text("team of three")
+    expect(frame.locator("svg").first).to_be_visible()
+    shot(page, "recruiter-interview")
 
     # range streaming, as the browser relies on it for seeking
     r = httpx.get(
@@ -387,6 +393,37 @@ def test_recruiter_interview_recording_transcript_timeline_report(
         headers={"Authorization": f"Bearer {RECRUITER_TOKEN}", "Range": "bytes=100-199"},
     )
     assert r.status_code == 206 and len(r.content) == 100
+
+
+def test_recruiter_page_says_when_the_report_is_missing_or_failed_to_render(
+    page: Page, server: TokenServer
+) -> None:
+    failed_id, _ = store_call(server, lambda s: seed_interview(s, recording=None))
+    store_call(
+        server,
+        lambda s: s.set_report_render(
+            failed_id,
+            ReportRender(state=ReportRenderState.FAILED, error="the page could not be drawn (ValueError)"),
+        ),
+    )
+    pending_id, _ = store_call(
+        server, lambda s: seed_interview(s, recording=None, with_report=False)
+    )
+    sign_in_recruiter(page)
+
+    page.goto(f"/recruiter/interviews/{failed_id}")
+    status = page.locator("#report-status")
+    expect(status).to_contain_text("could not be drawn (ValueError)")
+    expect(status).to_have_attribute("role", "alert")
+    expect(page.locator("iframe.report-frame")).to_have_count(0)
+    expect(page.locator("#overall-score")).to_have_text("3.5")  # the stored scores still show
+    expect(page.locator("#transcript .line")).to_have_count(4)
+    shot(page, "recruiter-report-failed")
+
+    page.goto(f"/recruiter/interviews/{pending_id}")
+    expect(page.locator("#report-status")).to_contain_text("evaluation is in progress")
+    expect(page.locator("iframe.report-frame")).to_have_count(0)
+    expect(page.locator("#phase-lane .segment")).to_have_count(3)
 
 
 def test_recruiter_deletes_an_interview_after_confirmation(

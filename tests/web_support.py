@@ -28,18 +28,30 @@ import httpx
 import numpy as np
 from livekit import api
 
+from evals.evaluation import write_html
 from interview_store import (
+    CandidateFeedback,
+    DimensionScore,
     EventKind,
+    EvidenceQuote,
+    HumanReviewItem,
     InterviewEvent,
     InterviewPlan,
     InterviewStatus,
     InterviewStore,
+    LearningItem,
     Observation,
+    ObservationKind,
+    Recommendation,
+    RecommendationValue,
     Recording,
     RecordingKind,
+    Report,
+    ReportFlag,
     TranscriptItem,
     database_url_for,
 )
+from tests.fake_interview import stored_report
 
 REPO = Path(__file__).resolve().parent.parent
 WEB_DIR = REPO / "web"
@@ -219,117 +231,114 @@ def make_recording(path: Path, *, seconds: float, speech: Path) -> None:
 # --- a stored interview -------------------------------------------------------------------
 
 
-def make_report(t0: float) -> dict[str, Any]:
-    """A report in the shape `evals` writes (schema_version 1): one dimension whose runs
-    disagree, one whose evidence was not found (unsupported, excluded from the overall)."""
-    quote = {
-        "quote": "We capped the pool at twenty connections",
-        "turn": "T2",
-        "timestamp": t0 + 2.6,
-        "offset_s": 2.6,
-        "verified": True,
-        "reason": None,
-    }
+def make_report(interview_id: str, t0: float) -> Report:
+    """A typed report as `evals` stores it: one dimension whose runs disagree, one whose
+    evidence was not found (unsupported, excluded from the overall), and a verified quote
+    said 2.6 s into the recording."""
+    quote = EvidenceQuote(
+        quote="We capped the pool at twenty connections",
+        turn="T2",
+        timestamp=t0 + 2.6,
+        offset_s=2.6,
+        verified=True,
+    )
     learning_plan = [
-        {
-            "topic": "Database indexing",
-            "why": "Struggled with covering indexes.",
-            "actions": ["Read Use The Index, Luke"],
-        }
+        LearningItem(
+            topic="Database indexing",
+            why="Struggled with covering indexes.",
+            actions=["Read Use The Index, Luke"],
+        )
     ]
     strengths = ["Backed claims with numbers from real work."]
     improvements = ["Lead with the conclusion, then the detail."]
-    return {
-        "schema_version": 1,
-        "status": "scored",
-        "overall_score": 3.5,
-        "recommendation": {
-            "value": "yes",
-            "label": "Yes",
-            "advice": "Advice to the hiring team, not a decision: the evidence supports it.",
-            "basis": "overall 3.50 over 3 supported dimensions",
-        },
-        "dimensions": [
-            {
-                "key": "technical_depth",
-                "name": "Technical depth",
-                "score": 4.0,
-                "run_scores": [4, 4],
-                "supported": True,
-                "disagreement": False,
-                "rationale": "Explained connection pooling trade-offs with a concrete example.",
-                "evidence": [quote],
-                "rejected_evidence": [],
-            },
-            {
-                "key": "communication",
-                "name": "Communication",
-                "score": 3.0,
-                "run_scores": [2, 4],
-                "supported": True,
-                "disagreement": True,
-                "rationale": "Clear in places, rambling in others.",
-                "evidence": [quote],
-                "rejected_evidence": [],
-            },
-            {
-                "key": "experience_authenticity",
-                "name": "Experience authenticity",
-                "score": None,
-                "run_scores": [4, 4],
-                "supported": False,
-                "disagreement": False,
-                "rationale": "Claims a team of twelve.",
-                "evidence": [],
-                "rejected_evidence": [
-                    {"quote": "I led a team of twelve", "verified": False, "reason": "not found"}
+
+    def dimension(key: str, name: str, score: float | None, runs: list[int], **kw: Any) -> DimensionScore:
+        fields: dict[str, Any] = {
+            "question": f"How strong is the candidate's {name.lower()}?",
+            "supported": score is not None,
+            "disagreement": False,
+            "anchor": None,
+            "rationale": "",
+            "evidence": [],
+            "rejected_evidence": [],
+        }
+        fields.update(kw)
+        return DimensionScore(key=key, name=name, score=score, run_scores=runs, **fields)
+
+    return stored_report(
+        interview_id,
+        overall_score=3.5,
+        recommendation=Recommendation(
+            value=RecommendationValue.YES,
+            label="Yes",
+            advice="Advice to the hiring team, not a decision: the evidence supports it.",
+            bar=3.0,
+            basis="overall 3.50 over 3 supported dimensions",
+        ),
+        dimensions=[
+            dimension(
+                "technical_depth",
+                "Technical depth",
+                4.0,
+                [4, 4],
+                rationale="Explained connection pooling trade-offs with a concrete example.",
+                evidence=[quote],
+            ),
+            dimension(
+                "communication",
+                "Communication",
+                3.0,
+                [2, 4],
+                disagreement=True,
+                rationale="Clear in places, rambling in others.",
+                evidence=[quote],
+            ),
+            dimension(
+                "experience_authenticity",
+                "Experience authenticity",
+                None,
+                [4, 4],
+                rationale="Claims a team of twelve.",
+                rejected_evidence=[
+                    EvidenceQuote(
+                        quote="I led a team of twelve",
+                        turn=None,
+                        timestamp=None,
+                        offset_s=None,
+                        verified=False,
+                        reason="not found",
+                    )
                 ],
-            },
-            {
-                "key": "problem_solving",
-                "name": "Problem solving",
-                "score": 3.5,
-                "run_scores": [3, 4],
-                "supported": True,
-                "disagreement": False,
-                "rationale": "Reasoned from load tests.",
-                "evidence": [],
-                "rejected_evidence": [],
-            },
+            ),
+            dimension(
+                "problem_solving", "Problem solving", 3.5, [3, 4], rationale="Reasoned from load tests."
+            ),
         ],
-        "human_review": [
-            {
-                "dimension": "communication",
-                "reason": "scoring runs disagree by more than 1 point (2 vs 4)",
-            },
-            {
-                "dimension": "experience_authenticity",
-                "reason": "no evidence quote could be found in the transcript; "
+        human_review=[
+            HumanReviewItem(
+                dimension="communication",
+                reason="scoring runs disagree by more than 1 point (2 vs 4)",
+            ),
+            HumanReviewItem(
+                dimension="experience_authenticity",
+                reason="no evidence quote could be found in the transcript; "
                 "score excluded from the overall",
-            },
+            ),
         ],
-        "strengths": strengths,
-        "improvements": improvements,
-        "learning_plan": learning_plan,
-        "cv_accuracy_notes": ["The CV says 'led a team'; the answers describe a team of three."],
-        "body_language_notes": ["Face visible in 92% of 40 analysed frames."],
-        "metrics": {
-            "candidate_turns": 2,
-            "talk_ratio": 0.55,
-            "words_per_minute": 141.2,
-            "fillers_per_minute": 2.14,
-            "response_latency_s": {"count": 2, "median": 0.4},
-            "agent_latency_s": {"count": 2, "median": 0.82},
-            "tutor_mode_uses": 0,
-        },
-        "flags": ["needs_human_review", "score_disagreement", "unsupported_evidence"],
-        "message": None,
-        "candidate_feedback": {
-            "strengths": strengths,
-            "improvements": improvements,
-            "learning_plan": learning_plan,
-        },
-    }
+        strengths=strengths,
+        improvements=improvements,
+        learning_plan=learning_plan,
+        cv_accuracy_notes=["The CV says 'led a team'; the answers describe a team of three."],
+        body_language_notes=["Face visible in 92% of 40 analysed frames."],
+        flags=[
+            ReportFlag.NEEDS_HUMAN_REVIEW,
+            ReportFlag.SCORE_DISAGREEMENT,
+            ReportFlag.UNSUPPORTED_EVIDENCE,
+        ],
+        candidate_feedback=CandidateFeedback(
+            strengths=strengths, improvements=improvements, learning_plan=learning_plan
+        ),
+    )
 
 
 TRANSCRIPT = [
@@ -393,7 +402,7 @@ async def seed_interview(
         Observation(
             at=t0 + 1.5,
             source="local",
-            kind="looking_away",
+            kind=ObservationKind.FACE_STATE,
             phase="intro",
             confidence=0.8,
             data={"looking_away": True, "face_visible": True},
@@ -404,7 +413,7 @@ async def seed_interview(
         Observation(
             at=t0 + 5.0,
             source="gemini",
-            kind="reading_from_notes",
+            kind=ObservationKind.READING_FROM_NOTES,
             phase="technical",
             confidence=0.6,
             data={"description": "eyes move along lines off-screen"},
@@ -421,16 +430,18 @@ async def seed_interview(
         )
     await store.set_status(rec.id, InterviewStatus.ENDED)
     if with_report:
-        folder = store.files_dir(rec.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "report.html").write_text(
-            "<!doctype html><title>Report</title><h1>Rendered report</h1><p>Charts here.</p>"
-        )
-        report = make_report(t0)
-        await store.save_report(
-            rec.id, report, overall_score=report["overall_score"], flags=report["flags"]
-        )
+        await store_report(store, rec.id, make_report(rec.id, t0))
     return rec.id, t0
+
+
+async def store_report(store: InterviewStore, interview_id: str, report: Report) -> None:
+    """Store the report and draw report.html the way `evals` does (the same template and
+    the same render-state bookkeeping), so the dashboard embeds the real page."""
+    await store.save_report(interview_id, report)
+    record = await store.get(interview_id)
+    assert record is not None
+    _, render = await write_html(store.files_dir(interview_id), record, report)
+    await store.set_report_render(interview_id, render)
 
 
 def run(coro: Any) -> Any:

@@ -1,4 +1,17 @@
-/** Typed calls to the token server. Errors carry the server's message and field. */
+/**
+ * Typed calls to the token server. Every body type comes from `generated/contracts.ts`
+ * (generated from the pydantic models), so a renamed or removed field is a compile error
+ * here rather than an `undefined` on screen. Errors carry the server's message and field.
+ */
+
+import type {
+  CreatedInterview,
+  ErrorBody,
+  FeedbackResponse,
+  InterviewDetail,
+  InterviewListPage,
+  InterviewStatus,
+} from "./generated/contracts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -9,76 +22,15 @@ export class ApiError extends Error {
     this.status = status;
     this.field = field;
   }
+
+  /** The recruiter credential was refused: sign in again. */
+  get isAuth(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
 }
 
-export interface CreatedInterview {
-  interview_id: string;
-  room: string;
-  server_url: string;
-  participant_token: string;
-}
-
-export interface InterviewSummary {
-  id: string;
-  status: string;
-  role: string;
-  level: string;
-  interview_type: string;
-  candidate_name: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  overall_score: number | null;
-  flags: string[];
-  failure_reason?: string | null;
-}
-
-export interface TranscriptItem {
-  item_id: string;
-  speaker: "candidate" | "interviewer";
-  text: string;
-  start_time: number;
-  end_time: number;
-  phase: string | null;
-}
-
-export interface InterviewEvent {
-  kind: string;
-  at: number;
-  phase: string | null;
-  data: Record<string, unknown>;
-}
-
-export interface Observation {
-  at: number;
-  source: string;
-  kind: string;
-  phase: string | null;
-  confidence: number;
-  data: Record<string, unknown>;
-}
-
-export interface Recording {
-  kind: string;
-  status: string;
-  location?: string | null;
-  duration_s: number | null;
-  error?: string | null;
-  url?: string | null;
-}
-
-export interface InterviewRecord extends InterviewSummary {
-  plan: Record<string, unknown> & { role: string; planned_minutes?: number };
-  transcript: TranscriptItem[];
-  events: InterviewEvent[];
-  observations: Observation[];
-  recordings: Recording[];
-  report: Record<string, unknown> | null;
-}
-
-export interface Feedback {
-  status: string;
-  feedback: Record<string, unknown> | null;
+function isErrorBody(body: unknown): body is ErrorBody {
+  return typeof body === "object" && body !== null && typeof (body as ErrorBody).error === "string";
 }
 
 async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
@@ -98,14 +50,8 @@ async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
     }
   }
   if (!response.ok) {
-    const b = (body ?? {}) as { error?: unknown; detail?: unknown; field?: unknown };
-    const message =
-      typeof b.error === "string"
-        ? b.error
-        : typeof b.detail === "string"
-          ? b.detail
-          : `The server answered ${response.status} ${response.statusText}`.trim();
-    throw new ApiError(response.status, message, typeof b.field === "string" ? b.field : null);
+    if (isErrorBody(body)) throw new ApiError(response.status, body.error, body.field ?? null);
+    throw new ApiError(response.status, `The server answered ${response.status} ${response.statusText}`.trim());
   }
   return body as T;
 }
@@ -114,12 +60,14 @@ function bearer(token: string): HeadersInit {
   return { Authorization: `Bearer ${token}` };
 }
 
+const interviewPath = (id: string): string => `/api/interviews/${encodeURIComponent(id)}`;
+
 export function createInterview(form: FormData): Promise<CreatedInterview> {
   return request<CreatedInterview>("/api/interviews", { method: "POST", body: form });
 }
 
-export function getFeedback(interviewId: string, participantToken: string): Promise<Feedback> {
-  return request<Feedback>(`/api/interviews/${encodeURIComponent(interviewId)}/feedback`, {
+export function getFeedback(interviewId: string, participantToken: string): Promise<FeedbackResponse> {
+  return request<FeedbackResponse>(`${interviewPath(interviewId)}/feedback`, {
     headers: bearer(participantToken),
     cache: "no-store",
   });
@@ -127,36 +75,28 @@ export function getFeedback(interviewId: string, participantToken: string): Prom
 
 export function listInterviews(
   token: string,
-  params: { status?: string; limit?: number; offset?: number } = {},
-): Promise<{ items: InterviewSummary[]; total: number }> {
+  { status, limit = 100, offset = 0 }: { status?: InterviewStatus; limit?: number; offset?: number } = {},
+): Promise<InterviewListPage> {
   const q = new URLSearchParams();
-  if (params.status) q.set("status", params.status);
-  q.set("limit", String(params.limit ?? 100));
-  q.set("offset", String(params.offset ?? 0));
-  return request(`/api/interviews?${q}`, { headers: bearer(token), cache: "no-store" });
+  if (status) q.set("status", status);
+  q.set("limit", String(limit));
+  q.set("offset", String(offset));
+  return request<InterviewListPage>(`/api/interviews?${q}`, { headers: bearer(token), cache: "no-store" });
 }
 
-export function getInterview(token: string, id: string): Promise<InterviewRecord> {
-  return request(`/api/interviews/${encodeURIComponent(id)}`, {
-    headers: bearer(token),
-    cache: "no-store",
-  });
+export function getInterview(token: string, id: string): Promise<InterviewDetail> {
+  return request<InterviewDetail>(interviewPath(id), { headers: bearer(token), cache: "no-store" });
 }
 
-export function deleteInterview(token: string, id: string): Promise<unknown> {
-  return request(`/api/interviews/${encodeURIComponent(id)}`, {
-    method: "DELETE",
-    headers: bearer(token),
-  });
+export async function deleteInterview(token: string, id: string): Promise<void> {
+  await request<unknown>(interviewPath(id), { method: "DELETE", headers: bearer(token) });
 }
 
-/** Media elements cannot send headers, so the server accepts the credential as `?token=`. */
-export function recordingUrl(token: string, id: string, index?: number): string {
-  const q = new URLSearchParams({ token });
-  if (index !== undefined) q.set("index", String(index));
-  return `/api/interviews/${encodeURIComponent(id)}/recording?${q}`;
+/** Media elements and iframes cannot send headers, so the server accepts `?token=` there. */
+export function recordingUrl(token: string, id: string, index: number): string {
+  return `${interviewPath(id)}/recording?${new URLSearchParams({ token, index: String(index) })}`;
 }
 
 export function reportHtmlUrl(token: string, id: string): string {
-  return `/api/interviews/${encodeURIComponent(id)}/report.html?${new URLSearchParams({ token })}`;
+  return `${interviewPath(id)}/report.html?${new URLSearchParams({ token })}`;
 }

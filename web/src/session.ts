@@ -1,31 +1,17 @@
 /**
  * What the browser remembers between pages. sessionStorage (not localStorage): a tab's
- * interview token and the recruiter credential disappear when the tab closes.
+ * interview token and the recruiter credential disappear when the tab closes. Device
+ * choices are LiveKit's `usePersistentUserChoices` (no secrets in them).
  */
 
-import type { CreatedInterview } from "./api";
+import type { CreatedInterview } from "./generated/contracts";
 
 const INTERVIEW_KEY = "interview.session";
 const RECRUITER_KEY = "recruiter.token";
-const DEVICES_KEY = "interview.devices";
 
 export interface CandidateSession extends CreatedInterview {
+  /** When this browser received the token (ms since epoch), to measure its age locally. */
   created_at: number;
-}
-
-export interface DeviceChoice {
-  audioDeviceId?: string;
-  videoDeviceId?: string;
-  cameraEnabled: boolean;
-}
-
-function read<T>(key: string): T | null {
-  try {
-    const raw = sessionStorage.getItem(key);
-    return raw ? (JSON.parse(raw) as T) : null;
-  } catch {
-    return null;
-  }
 }
 
 export function saveInterview(created: CreatedInterview): CandidateSession {
@@ -35,15 +21,12 @@ export function saveInterview(created: CreatedInterview): CandidateSession {
 }
 
 export function currentInterview(): CandidateSession | null {
-  return read<CandidateSession>(INTERVIEW_KEY);
-}
-
-export function saveDevices(choice: DeviceChoice): void {
-  sessionStorage.setItem(DEVICES_KEY, JSON.stringify(choice));
-}
-
-export function chosenDevices(): DeviceChoice {
-  return read<DeviceChoice>(DEVICES_KEY) ?? { cameraEnabled: true };
+  try {
+    const raw = sessionStorage.getItem(INTERVIEW_KEY);
+    return raw ? (JSON.parse(raw) as CandidateSession) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function recruiterToken(): string | null {
@@ -62,8 +45,8 @@ export function setRecruiterToken(token: string | null): void {
  */
 export function tokenSecondsLeft(jwt: string, receivedAtMs: number): number | null {
   try {
-    const payload = jwt.split(".")[1];
-    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    const payload = jwt.split(".")[1] ?? "";
+    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown; nbf?: unknown };
     if (typeof json.exp !== "number") return null;
     if (typeof json.nbf === "number" && receivedAtMs > 0) {
       return json.exp - json.nbf - (Date.now() - receivedAtMs) / 1000;

@@ -1,0 +1,90 @@
+/**
+ * The page shell (top bar, main area, toast) and the route table. Each page is keyed by
+ * its path, so moving between pages unmounts the previous one and its effects clean up.
+ */
+
+import { Fragment, type ReactNode, useEffect, useRef } from "react";
+import { Link, usePath } from "./router";
+import { ToastHost } from "./components/Toast";
+import { DeviceCheckPage } from "./pages/DeviceCheckPage";
+import { FeedbackPage } from "./pages/FeedbackPage";
+import { RecruiterInterviewPage } from "./pages/recruiter/RecruiterInterviewPage";
+import { RecruiterListPage } from "./pages/recruiter/RecruiterListPage";
+import { RoomPage } from "./pages/room/RoomPage";
+import { SetupPage } from "./pages/SetupPage";
+
+interface Route {
+  pattern: RegExp;
+  title: string;
+  render: (params: Record<string, string>) => ReactNode;
+}
+
+const ROUTES: Route[] = [
+  { pattern: /^\/$/, title: "Set up your interview", render: () => <SetupPage /> },
+  { pattern: /^\/check\/?$/, title: "Check your camera and microphone", render: () => <DeviceCheckPage /> },
+  { pattern: /^\/room\/?$/, title: "Interview", render: () => <RoomPage /> },
+  { pattern: /^\/feedback\/(?<id>[^/]+)\/?$/, title: "Your feedback", render: (p) => <FeedbackPage id={p.id ?? ""} /> },
+  { pattern: /^\/recruiter\/?$/, title: "Interviews", render: () => <RecruiterListPage /> },
+  {
+    pattern: /^\/recruiter\/interviews\/(?<id>[^/]+)\/?$/,
+    title: "Interview review",
+    render: (p) => <RecruiterInterviewPage id={p.id ?? ""} />,
+  },
+];
+
+function resolve(path: string): { route: Route | null; params: Record<string, string> } {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (match) {
+      const params = Object.fromEntries(
+        Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+      );
+      return { route, params };
+    }
+  }
+  return { route: null, params: {} };
+}
+
+export function App() {
+  const path = usePath();
+  const { route, params } = resolve(path);
+  const main = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    document.title = `${route?.title ?? "Not found"} · Mock interview`;
+    // move focus to the new page's heading so screen readers announce the change
+    const heading = main.current?.querySelector("h1");
+    if (heading instanceof HTMLElement) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+  }, [path, route]);
+
+  const recruiter = path.startsWith("/recruiter");
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="topbar">
+        <Link className="brand" href="/">Mock interview</Link>
+        <nav aria-label="Main">
+          <Link href="/" aria-current={recruiter ? undefined : "page"}>Practice</Link>
+          <Link href="/recruiter" aria-current={recruiter ? "page" : undefined}>Recruiters</Link>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1} ref={main}>
+        {route ? <Fragment key={path}>{route.render(params)}</Fragment> : <NotFound />}
+      </main>
+      <ToastHost />
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="card narrow">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+      <Link href="/" className="button">Start a practice interview</Link>
+    </section>
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * "Your feedback": polls the token server until the evaluation is stored, then shows the
+ * candidate-facing subset (`CandidateFeedback`: strengths, improvements, learning plan).
+ * Recruiter material (scores, recommendation, CV notes) is never sent to this page.
+ */
+
+import { useEffect, useState } from "react";
+import { ApiError, getFeedback } from "../api";
+import { ErrorPanel } from "../components/ErrorPanel";
+import type { CandidateFeedback, LearningItem, ReportStatus } from "../generated/contracts";
+import { Link } from "../router";
+import { currentInterview } from "../session";
+
+const POLL_MS = 4000;
+/** Give up polling after this long and say so (evaluation normally takes a minute). */
+const MAX_WAIT_MS = 20 * 60 * 1000;
+
+type View =
+  | { kind: "waiting"; status: string }
+  | { kind: "ready"; feedback: CandidateFeedback; reportStatus: ReportStatus | null }
+  | { kind: "error"; title: string; message: string };
+
+const practiseAgain = <Link href="/" className="button primary">Practise again</Link>;
+
+export function FeedbackPage({ id }: { id: string }) {
+  const session = currentInterview();
+  const token = session && session.interview_id === id ? session.participant_token : null;
+  const [view, setView] = useState<View>({ kind: "waiting", status: "Checking…" });
+
+  useEffect(() => {
+    if (!token) return;
+    let stopped = false;
+    let timer = 0;
+    const startedAt = Date.now();
+    const poll = async (): Promise<void> => {
+      try {
+        const result = await getFeedback(id, token);
+        if (stopped) return;
+        if (result.feedback) {
+          setView({ kind: "ready", feedback: result.feedback, reportStatus: result.report_status });
+          return;
+        }
+        if (result.status === "failed") {
+          setView({
+            kind: "error",
+            title: "We could not evaluate this interview",
+            message: "Something went wrong on our side while preparing your feedback. We are sorry — please practise again.",
+          });
+          return;
+        }
+        setView({
+          kind: "waiting",
+          status:
+            result.status === "live" || result.status === "created"
+              ? "Your interview is still wrapping up…"
+              : "Your answers are being reviewed. This usually takes a minute or two.",
+        });
+      } catch (e) {
+        if (stopped) return;
+        if (e instanceof ApiError && (e.isAuth || e.status === 404)) {
+          setView({
+            kind: "error",
+            title: e.status === 404 ? "Interview not found" : "Feedback link not accepted",
+            message: e.status === 404 ? "This interview no longer exists." : e.message,
+          });
+          return;
+        }
+        setView({ kind: "waiting", status: "Could not reach the server; retrying…" });
+      }
+      if (Date.now() - startedAt > MAX_WAIT_MS) {
+        setView({ kind: "waiting", status: "This is taking longer than usual. Reload the page later to check again." });
+        return;
+      }
+      timer = window.setTimeout(() => void poll(), POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [id, token]);
+
+  if (!token) {
+    return (
+      <ErrorPanel
+        title="Feedback is only available in your interview tab"
+        message="For your privacy, feedback can only be opened from the browser tab in which you took the interview."
+        actions={practiseAgain}
+      />
+    );
+  }
+  switch (view.kind) {
+    case "error":
+      return <ErrorPanel title={view.title} message={view.message} actions={practiseAgain} />;
+    case "waiting":
+      return (
+        <section className="card narrow center" aria-busy="true">
+          <h1>Preparing your feedback</h1>
+          <div className="spinner" aria-hidden="true" />
+          <p className="hint" id="feedback-status" aria-live="polite">{view.status}</p>
+          <p className="hint">You can keep this tab open; it updates by itself.</p>
+        </section>
+      );
+    case "ready":
+      return <Feedback feedback={view.feedback} reportStatus={view.reportStatus} />;
+  }
+}
+
+function Feedback({ feedback, reportStatus }: { feedback: CandidateFeedback; reportStatus: ReportStatus | null }) {
+  const lacking =
+    reportStatus === "evaluation_failed"
+      ? "We could not produce detailed feedback for this session. Sorry about that — please try another practice interview."
+      : reportStatus === "insufficient_signal"
+        ? "The session was too short for detailed feedback."
+        : null;
+  return (
+    <article className="card feedback" aria-labelledby="fb-title">
+      <h1 id="fb-title">Your feedback</h1>
+      {lacking ? <div className="alert info">{lacking}</div> : null}
+      <ListSection title="What went well" id="fb-strengths" items={feedback.strengths} />
+      <ListSection title="What to work on" id="fb-improvements" items={feedback.improvements} />
+      <section className="report-list" aria-labelledby="fb-plan">
+        <h2 id="fb-plan">Your learning plan</h2>
+        {feedback.learning_plan.length ? (
+          <ul>
+            {feedback.learning_plan.map((item: LearningItem) => (
+              <li key={item.topic}>
+                <strong>{item.topic}</strong>
+                {item.why ? <span className="detail"> — {item.why}</span> : null}
+                {item.actions.length ? (
+                  <ul className="extra">{item.actions.map((a) => <li key={a}>{a}</li>)}</ul>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="hint">No learning plan this time.</p>
+        )}
+      </section>
+      <p className="hint">
+        This feedback was generated by an AI from your interview. Use it as practice advice, not as a verdict.
+      </p>
+      <div className="actions">{practiseAgain}</div>
+    </article>
+  );
+}
+
+function ListSection({ title, id, items }: { title: string; id: string; items: string[] }) {
+  return (
+    <section className="report-list" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {items.length ? <ul>{items.map((s) => <li key={s}>{s}</li>)}</ul> : <p className="hint">None this time.</p>}
+    </section>
+  );
+}
