@@ -11,7 +11,7 @@ Time: with a `FakeClock` the pacer's own one-second loop is stopped and `advance
 moves the interview's clock and runs one pacing decision, so time boxes, patience and stalls
 are tested without sleeping. Without one, the interview runs on wall-clock time.
 
-    async with interview_harness(store, llm=FakeLLM(), clock=FakeClock()) as h:
+    async with interview_harness(store, llm_model=FakeLLM(), clock=FakeClock()) as h:
         await h.say("Hi, I'm Ada.")
         await h.advance(60)
         record = await h.record()
