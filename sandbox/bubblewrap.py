@@ -4,8 +4,8 @@ Every run gets its own user, pid, network, ipc, uts and cgroup namespaces (`--un
 program sees only its own processes, has a loopback interface of its own and no route out, and
 cannot create further user namespaces (`--disable-userns`). The file system is empty except
 for read-only binds of the toolchain directories, a fresh /proc of the new pid namespace, a
-minimal /dev, a size-capped private /tmp, and the run's throw-away directory at `RUN_DIR`; the
-root holding these mount points is remounted read-only. The
+minimal /dev, a size-capped private /tmp, and the run's files at `RUN_DIR` (see `bwrap_argv`);
+the root holding these mount points is remounted read-only. The
 environment is rebuilt from nothing (`--clearenv`), and bwrap itself is spawned with an empty
 environment too: /proc/1/environ inside the sandbox is bwrap's own startup environment, so
 `--clearenv` alone would still show the worker's secrets there.
@@ -49,11 +49,18 @@ def bwrap_argv(
     settings: SandboxSettings,
     *,
     run_dir: Path,
+    inputs: Sequence[str] | None,
     limits: Limits,
     stack_bytes: int,
     command: Sequence[str],
 ) -> list[str]:
-    """The full argv: bwrap, its isolation options, prlimit, then `command`."""
+    """The full argv: bwrap, its isolation options, prlimit, then `command`.
+
+    `inputs=None` binds the host's run directory writable at `RUN_DIR` (the compiler's
+    step: it must leave the binary there). Otherwise `RUN_DIR` is a size-capped tmpfs and only
+    the named files of the run directory are bound into it, read-only: the candidate's
+    program writes nothing to the host's disk, and no more than `tmp_bytes` to memory.
+    """
     argv = [
         str(settings.bwrap_path),
         "--unshare-all",
@@ -74,18 +81,23 @@ def bwrap_argv(
     for target, link in _TOP_LEVEL_LINKS:
         if f"/{target}" in bound:
             argv += ["--symlink", target, link]
+    if settings.mount_proc:
+        argv += ["--proc", "/proc"]
     argv += [
-        "--proc",
-        "/proc",
         "--dev",
         "/dev",
         "--size",
         str(settings.tmp_bytes),
         "--tmpfs",
         "/tmp",
-        "--bind",
-        str(run_dir),
-        RUN_DIR,
+    ]
+    if inputs is None:
+        argv += ["--bind", str(run_dir), RUN_DIR]
+    else:
+        argv += ["--size", str(settings.tmp_bytes), "--tmpfs", RUN_DIR]
+        for name in inputs:
+            argv += ["--ro-bind", str(run_dir / name), f"{RUN_DIR}/{name}"]
+    argv += [
         "--chdir",
         RUN_DIR,
         # the root is bwrap's own tmpfs holding the mount points: read-only like the binds

@@ -83,6 +83,7 @@ class Sandbox:
             try:
                 outcome = await self._spawn(
                     run_dir,
+                    (),
                     self._settings.run_limits(),
                     ("/usr/bin/true",),
                     stdin=b"",
@@ -140,6 +141,7 @@ class Sandbox:
             if toolchain.compile_argv is not None:
                 built = await self._spawn(
                     run_dir,
+                    None,
                     self._settings.compile_limits(),
                     toolchain.compile_argv,
                     stdin=b"",
@@ -156,8 +158,10 @@ class Sandbox:
                         time_ms=0,
                         compile_ms=compile_ms,
                     )
+            inputs = (*files, *([toolchain.built_file] if toolchain.built_file else []))
             ran = await self._spawn(
                 run_dir,
+                inputs,
                 limits,
                 toolchain.run_argv,
                 stdin=request.stdin.encode(),
@@ -171,6 +175,7 @@ class Sandbox:
     async def _spawn(
         self,
         run_dir: Path,
+        inputs: tuple[str, ...] | None,
         limits: Limits,
         command: tuple[str, ...],
         *,
@@ -181,6 +186,7 @@ class Sandbox:
         argv = bwrap_argv(
             self._settings,
             run_dir=run_dir,
+            inputs=inputs,
             limits=limits,
             stack_bytes=stack_bytes,
             command=command,

@@ -50,6 +50,12 @@ class SandboxSettings(BaseSettings):
     Paths that do not exist are skipped (e.g. /usr/lib64 on arm64). Add /usr/local/bin and
     /usr/local/lib when the interpreter comes from a python:3.11 image rather than Debian."""
 
+    mount_proc: bool = True
+    """Give the sandbox a /proc of its own pid namespace. Docker masks parts of the
+    container's /proc, and the kernel then refuses a fresh procfs inside a user namespace
+    ("Can't mount proc"): either grant `security_opt: [systempaths=unconfined]` or set this
+    to false. Python, Node and g++ all run without /proc; programs just cannot read it."""
+
     work_root: Path | None = None
     """Where the per-run throw-away directories are made (the system temp dir if unset)."""
     run_as_uid: int = Field(default=65534, ge=1)
@@ -72,7 +78,8 @@ class SandboxSettings(BaseSettings):
     max_file_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
     max_output_bytes: int = Field(default=1024 * 1024, ge=1)
     tmp_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
-    """Size of the sandbox's private /tmp (a tmpfs: it counts against host memory)."""
+    """Size of each of the sandbox's writable tmpfs, /tmp and the run directory (host memory:
+    a run can hold at most twice this much; nothing it writes reaches the host's disk)."""
 
     compile_cpu_seconds: int = Field(default=15, ge=1)
     compile_wall_seconds: float = Field(default=30.0, gt=0)

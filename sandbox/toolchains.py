@@ -22,6 +22,8 @@ class Toolchain:
     main_file: str
     compile_argv: tuple[str, ...] | None
     """None for interpreted languages."""
+    built_file: str | None
+    """What the compiler leaves in the run directory for the run (None: nothing)."""
     run_argv: tuple[str, ...]
     memory_markers: tuple[str, ...]
     """Substrings of stderr that mean an allocation failed at the memory limit."""
@@ -34,6 +36,7 @@ def toolchain_for(language: Language, settings: SandboxSettings) -> Toolchain:
         return Toolchain(
             main_file="main.py",
             compile_argv=None,
+            built_file=None,
             # -E -s: ignore PYTHON* variables and the user site (not -I: it would also drop the
             # script's directory from sys.path, and extra files must be importable); -B: no .pyc
             run_argv=(str(settings.python_path), "-E", "-s", "-B", f"{RUN_DIR}/main.py"),
@@ -43,6 +46,7 @@ def toolchain_for(language: Language, settings: SandboxSettings) -> Toolchain:
         return Toolchain(
             main_file="main.js",
             compile_argv=None,
+            built_file=None,
             run_argv=(str(settings.node_path), f"{RUN_DIR}/main.js"),
             memory_markers=(
                 "heap out of memory",
@@ -64,6 +68,7 @@ def toolchain_for(language: Language, settings: SandboxSettings) -> Toolchain:
                 f"{RUN_DIR}/main",
                 f"{RUN_DIR}/main.cpp",
             ),
+            built_file="main",
             run_argv=(f"{RUN_DIR}/main",),
             memory_markers=("std::bad_alloc",),
         )

@@ -177,3 +177,18 @@ async def test_a_missing_toolchain_is_reported_as_unavailable(work_root: Path) -
     sandbox = make_sandbox(work_root, node_path=Path("/nonexistent/node"))
     with pytest.raises(SandboxUnavailable, match="javascript"):
         await sandbox.run(RunRequest(language="javascript", source="console.log(1)"))
+
+
+@pytest.mark.parametrize("language", ["python", "javascript", "cpp"])
+async def test_every_language_runs_without_proc(work_root: Path, language: Language) -> None:
+    """SANDBOX_MOUNT_PROC=false, for containers that cannot mount a fresh procfs."""
+    sandbox = make_sandbox(work_root, mount_proc=False)
+    result = await sandbox.run(
+        RunRequest(language=language, source=ECHO_UPPER[language], stdin="no proc\n")
+    )
+    assert result.status is RunStatus.OK, result
+    assert result.stdout == "NO PROC\n"
+    probe = await sandbox.run(
+        RunRequest(language="python", source="import os\nprint(os.path.exists('/proc/self'))")
+    )
+    assert probe.stdout == "False\n"

@@ -312,3 +312,32 @@ async def test_project_files_survive_a_delete_everything_program(
     assert read_canary(project) == "still here"
     assert existing(targets) == targets
     await assert_nothing_left(sandbox, work_root)
+
+
+async def test_filling_the_disk_stops_at_the_sandboxs_own_tmpfs(work_root: Path) -> None:
+    """The run directory the program sees is a tmpfs of `tmp_bytes`: writing file after file
+    fills it, never the host's disk (a bind of the host directory would take all 64 MiB)."""
+    sandbox = make_sandbox(work_root, tmp_bytes=4 * 1024 * 1024)
+    filler = (
+        "import os\n"
+        "written = 0\n"
+        "try:\n"
+        "    for i in range(64):\n"
+        "        with open(f'fill-{i}.bin', 'wb') as f:\n"
+        "            f.write(b'x' * (1024 * 1024))\n"
+        "        written += 1\n"
+        "except OSError as e:\n"
+        "    print('stopped', e.errno)\n"
+        "print(written)\n"
+        "try:\n"
+        "    open('main.py', 'w')\n"
+        "except OSError as e:\n"
+        "    print('source read-only', e.errno)\n"
+    )
+    result = await sandbox.run(RunRequest(language="python", source=filler))
+    assert result.status is RunStatus.OK, result
+    stopped, written, source = result.stdout.splitlines()
+    assert stopped == "stopped 28"  # ENOSPC
+    assert int(written) <= 4
+    assert source == "source read-only 30"  # EROFS
+    await assert_nothing_left(sandbox, work_root)
