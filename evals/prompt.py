@@ -64,7 +64,6 @@ that were or were not backed up in the interview (empty list when there is no CV
 class ScoringPrompt:
     system_instruction: str
     user_content: str
-    nonce: str
     turn_ids: dict[str, Turn]
     """Turn id as shown to the model ("T7") → the turn, for evidence lookup."""
 
@@ -122,7 +121,6 @@ def build_prompt(
     return ScoringPrompt(
         system_instruction=system,
         user_content="\n".join(parts),
-        nonce=nonce,
         turn_ids=turn_ids,
     )
 
