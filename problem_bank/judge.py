@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from sandbox import Limits, RunRequest, RunStatus, Sandbox, run_program
 
@@ -71,8 +71,10 @@ class JudgeResult(BaseModel):
     time_ms: int
     compile_ms: int | None = None
 
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented idiom
     @property
     def all_passed(self) -> bool:
+        """In the JSON too, so the page and the record need not recompute it."""
         return self.total > 0 and self.passed == self.total
 
 
