@@ -8,18 +8,14 @@ per persona, and the negative cases show each check can fail.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from agent.scenarios import PERSONAS, ScriptedCandidate, persona, run_scenario
+from agent.scenarios.__main__ import main as scenarios_main
 from interview_store import InterviewStore
 from tests.fake_llm import FakeLLM, ToolCall, Turn
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def say(text: str) -> list[Turn]:
@@ -184,28 +180,26 @@ async def test_a_failing_llm_judge_fails_the_scenario(sqlite_store: InterviewSto
     assert result.judgments["senior_intent"]["verdict"] == "fail"  # type: ignore[attr-defined]
 
 
-def _cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m agent.scenarios` in a clean environment: no key, no .env in the cwd."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "agent.scenarios", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def test_cli_help_needs_no_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m agent.scenarios`'s own `main`, in an environment without a key or .env."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    with pytest.raises(SystemExit) as done:
+        scenarios_main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m agent.scenarios")
+    assert "--only" in out and "--turns" in out
 
 
-def test_cli_help_needs_no_configuration(tmp_path: Path) -> None:
-    done = _cli("--help", tmp_path=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("usage: python -m agent.scenarios")
-    assert "--only" in done.stdout and "--turns" in done.stdout
-
-
-def test_cli_needs_a_key_and_says_so(tmp_path: Path) -> None:
-    done = _cli("--only", "terse", tmp_path=tmp_path)
-    assert done.returncode == 2
-    assert "GOOGLE_API_KEY is required" in done.stderr and "Traceback" not in done.stderr
+def test_cli_needs_a_key_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    assert scenarios_main(["--only", "terse"]) == 2
+    err = capsys.readouterr().err
+    assert "GOOGLE_API_KEY is required" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

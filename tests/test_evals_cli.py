@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from evals.__main__ import _parse_since
+from evals.__main__ import main as evals_main
 from evals.batch import BatchSelection, run_batch
 from evals.evaluation_queue import EvalWorker
 from evals.scoring import Scorer, ScoringOptions, make_client
@@ -69,21 +70,35 @@ async def test_report_command_end_to_end(tmp_path: Path) -> None:
     await store.aclose()
 
 
-async def test_missing_api_key_is_one_clear_line(tmp_path: Path) -> None:
-    code, out, err = await _run("report", "x", env=_env(tmp_path), cwd=tmp_path)
-    assert code == 2
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> None:
+    """This process as `python -m evals` starts in a fresh deploy: no key, no database URL,
+    no .env (the cwd is empty), the store under tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("GOOGLE_API_KEY", "DATABASE_URL", "GEMINI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"STORAGE_DIR": str(tmp_path), **values}.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_missing_api_key_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`main` in this process (the subprocess start is `test_report_command_end_to_end`)."""
+    _clean_env(monkeypatch, tmp_path)
+    assert evals_main(["report", "x"]) == 2
+    out, err = capsys.readouterr()
     assert err.strip() == (
         "configuration error: GOOGLE_API_KEY is required but not set (see .env.example)"
     )
     assert "Traceback" not in err and out == ""
 
 
-async def test_unknown_interview_is_reported(tmp_path: Path) -> None:
-    env = _env(tmp_path, GOOGLE_API_KEY="k", GEMINI_BASE_URL="http://127.0.0.1:9")
-    code, out, _ = await _run(
-        "report", "00000000-0000-0000-0000-000000000000", env=env, cwd=tmp_path
-    )
-    assert code == 2 and "no such interview" in out
+def test_unknown_interview_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _clean_env(monkeypatch, tmp_path, GOOGLE_API_KEY="k", GEMINI_BASE_URL="http://127.0.0.1:9")
+    assert evals_main(["report", "00000000-0000-0000-0000-000000000000"]) == 2
+    assert "no such interview" in capsys.readouterr().out
 
 
 def _scorer(api: FakeGeminiApi) -> Scorer:
@@ -156,16 +171,34 @@ async def test_help_needs_no_configuration(tmp_path: Path) -> None:
     """Settings load only when a command runs: `--help` in an empty environment (no .env in
     the working directory, nothing but PATH and PYTHONPATH) prints the commands."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)}
-    for args in (("--help",), ("report", "--help"), ("batch", "--help")):
-        code, out, err = await _run(*args, env=env, cwd=tmp_path)
-        assert code == 0, err
-        assert out.startswith("usage: python -m evals"), out
-    code, out, _ = await _run("--help", env=env, cwd=tmp_path)
+    code, out, err = await _run("--help", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert out.startswith("usage: python -m evals")
     assert "{report,worker,batch}" in out  # the persona scenarios live in agent.scenarios now
 
 
-async def test_a_command_without_configuration_fails_in_one_line(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "EVAL_RUNS": "zero"}
-    code, _, err = await _run("worker", env=env, cwd=tmp_path)
-    assert code == 2 and "EVAL_RUNS" in err and "Traceback" not in err
+@pytest.mark.parametrize("command", ["report", "batch", "worker"])
+def test_command_help_needs_no_configuration(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVAL_RUNS", "not a number")  # would fail if settings were read
+    with pytest.raises(SystemExit) as done:
+        evals_main([command, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: python -m evals {command}")
+
+
+def test_a_command_with_bad_configuration_fails_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("EVAL_RUNS", "zero")
+    assert evals_main(["worker"]) == 2
+    err = capsys.readouterr().err
+    assert "EVAL_RUNS" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "data").exists()  # nothing created before the settings were valid
