@@ -54,10 +54,10 @@ class _OutputBudget:
 
 
 async def _pump(stream: asyncio.StreamReader, into: bytearray, budget: _OutputBudget) -> None:
+    # Past the cap the rest is read and dropped until EOF (the kill brings it at once):
+    # stopping early would leave the pipe and its transport open.
     while chunk := await stream.read(_CHUNK):
         into += budget.take(chunk)
-        if budget.exceeded.is_set():
-            return
 
 
 async def _feed(stdin: asyncio.StreamWriter, data: bytes) -> None:
