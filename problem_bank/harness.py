@@ -64,8 +64,9 @@ _PYTHON_HARNESS = """
 def __judge_main():
     import json as _json
     import sys as _sys
+    import traceback as _traceback
 
-    _sys.setrecursionlimit(20000)
+    _sys.setrecursionlimit(10000)
     _cases = _json.loads(_sys.stdin.read())
     _fn = globals().get(%(name)r)
     if not callable(_fn):
@@ -74,7 +75,14 @@ def __judge_main():
         try:
             _line = _json.dumps({"i": _i, "got": _fn(*_args)})
         except Exception as _e:
-            _line = _json.dumps({"i": _i, "error": type(_e).__name__ + ": " + str(_e)})
+            _lines = [
+                _frame.lineno
+                for _frame in _traceback.extract_tb(_e.__traceback__)
+                if _frame.filename == __file__ and (_frame.lineno or 0) <= %(last_line)d
+            ]
+            _where = " (line %%d)" %% _lines[-1] if _lines else ""
+            _error = type(_e).__name__ + ": " + str(_e) + _where
+            _line = _json.dumps({"i": _i, "error": _error})
         _sys.stdout.write(%(marker)r + _line + "\\n")
         _sys.stdout.flush()
 
@@ -84,7 +92,14 @@ __judge_main()
 
 
 def _python(signature: Signature, code: str, marker: str) -> str:
-    return code.rstrip() + "\n" + _PYTHON_HARNESS % {"name": signature.name, "marker": marker}
+    code = code.rstrip()
+    values = {"name": signature.name, "marker": marker, "last_line": _line_count(code)}
+    return code + "\n" + _PYTHON_HARNESS % values
+
+
+def _line_count(code: str) -> int:
+    """Lines of candidate code: an error on a later line is in the harness, not theirs."""
+    return code.count("\n") + 1
 
 
 # --- JavaScript -------------------------------------------------------------------------------
@@ -99,6 +114,14 @@ _JS_HARNESS = """
     process.stderr.write("the code does not define a function named %(name)s\\n");
     process.exit(1);
   }
+  const where = (e) => {
+    for (const frame of String((e && e.stack) || "").split("\\n")) {
+      if (!frame.includes(__filename)) continue;
+      const m = /:(\\d+):\\d+\\)?\\s*$/.exec(frame);
+      if (m && Number(m[1]) <= %(last_line)d) return " (line " + m[1] + ")";
+    }
+    return "";
+  };
   const plain = (v) => {
     if (v instanceof Map) return Object.fromEntries(v);
     if (v instanceof Set) return Array.from(v);
@@ -109,7 +132,7 @@ _JS_HARNESS = """
     try {
       line = JSON.stringify({ i, got: plain(fn(...cases[i])) });
     } catch (e) {
-      const error = e instanceof Error ? e.name + ": " + e.message : String(e);
+      const error = (e instanceof Error ? e.name + ": " + e.message : String(e)) + where(e);
       line = JSON.stringify({ i, error });
     }
     process.stdout.write(%(marker)s + line + "\\n");
@@ -119,15 +142,9 @@ _JS_HARNESS = """
 
 
 def _javascript(signature: Signature, code: str, marker: str) -> str:
-    return (
-        code.rstrip()
-        + "\n"
-        + _JS_HARNESS
-        % {
-            "name": signature.name,
-            "marker": json.dumps(marker),
-        }
-    )
+    code = code.rstrip()
+    values = {"name": signature.name, "marker": json.dumps(marker), "last_line": _line_count(code)}
+    return code + "\n" + _JS_HARNESS % values
 
 
 # --- C++ --------------------------------------------------------------------------------------

@@ -337,9 +337,19 @@ async def test_wrong_answers_exceptions_and_prints_are_reported_per_test() -> No
     assert result.run_status is RunStatus.OK
     by_arg = {t.args[0] if t.args else None: t for t in result.tests}
     assert not by_arg[3].passed and by_arg[3].got == ["1", "2", "3"] and by_arg[3].error is None
-    assert by_arg[5].error == "ValueError: five is hard"
+    assert by_arg[5].error == "ValueError: five is hard (line 4)"
     assert by_arg[15].error == "returned a string, not a list[str]"
     assert "looking at 3" in result.stdout and "@@judge" not in result.stdout
+
+
+async def test_javascript_exceptions_name_the_candidates_line() -> None:
+    problem = bank_problem("two-sum")
+    code = "function two_sum(nums, target) {\n  return nums.missing.length;\n}\n"
+    result = await judge(problem, "javascript", code, "visible")
+    assert result.run_status is RunStatus.OK
+    assert result.tests[0].error is not None
+    assert result.tests[0].error.startswith("TypeError: Cannot read properties of undefined")
+    assert result.tests[0].error.endswith("(line 2)")
 
 
 async def test_javascript_map_return_is_accepted_for_a_dict() -> None:
