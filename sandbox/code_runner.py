@@ -1,7 +1,8 @@
 """`Sandbox`: run a candidate's program in bubblewrap, at most N at a time per worker process.
 
-One `Sandbox` per process (the agent worker builds one from settings); `run_program()` is the
-same thing for callers that do not keep one. A run is: check the request, make a fresh
+One `Sandbox` per process (each job process builds one from settings; the concurrency limit
+holds across processes, see `host_slots.py`); `run_program()` is the same thing for callers
+that do not keep one. A run is: check the request, make a fresh
 directory, (compile,) run, classify the outcome, delete the directory. The first run also
 proves that bubblewrap can build its namespaces here, and every run refuses to go ahead
 unsandboxed when it cannot.
@@ -26,6 +27,7 @@ from typing import Any
 from .bubblewrap import bwrap_argv
 from .capped_process import KillReason, ProcessOutcome, run_capped
 from .errors import InvalidRunRequest, SandboxUnavailable
+from .host_slots import HostSlots
 from .run_types import Limits, RunRequest, RunResult, RunStatus
 from .settings import SandboxSettings
 from .toolchains import Toolchain, toolchain_for
@@ -41,11 +43,13 @@ _SIGNALLED = 128
 
 
 class Sandbox:
-    """Runs programs in bubblewrap; `max_concurrent_runs` at once, the others queue."""
+    """Runs programs in bubblewrap; `max_concurrent_runs` at once per host, the others queue."""
 
     def __init__(self, settings: SandboxSettings | None = None) -> None:
         self._settings = settings if settings is not None else SandboxSettings()
-        self._slots = asyncio.BoundedSemaphore(self._settings.max_concurrent_runs)
+        # the semaphore queues this process's runs; the host slots bound all processes'
+        self._local_slots = asyncio.BoundedSemaphore(self._settings.max_concurrent_runs)
+        self._host_slots = HostSlots(self._settings.slots_dir, self._settings.max_concurrent_runs)
         self._probe_lock = asyncio.Lock()
         self._probed = False
 
@@ -63,7 +67,7 @@ class Sandbox:
         self._validate(request, toolchain)
         self._require_toolchain(request)
         await self.ensure_available()
-        async with self._slots:
+        async with self._local_slots, self._host_slots.hold():
             return await self._run_in_fresh_dir(
                 request, toolchain, limits or self._settings.run_limits()
             )

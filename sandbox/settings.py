@@ -8,6 +8,7 @@ of a GiB of memory, and never more runs at once than there are cores.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
@@ -63,7 +64,10 @@ class SandboxSettings(BaseSettings):
     applies RLIMIT_NPROC to root (a fork bomb would not be stopped). 65534 is `nobody`."""
 
     max_concurrent_runs: int = Field(default_factory=_cores, ge=1)
-    """Runs at once per Sandbox (per worker process); the rest wait their turn."""
+    """Runs at once on this host, across all processes sharing `slots_dir`; the rest wait."""
+    slots_dir: Path = Path(tempfile.gettempdir()) / "sandbox-slots"
+    """Lock files of the host-wide limit (one per slot); every worker process must see the
+    same directory. Local to the host: never a network file system."""
     max_source_bytes: int = Field(default=64 * 1024, ge=1)
     max_stdin_bytes: int = Field(default=1024 * 1024, ge=0)
     max_extra_files: int = Field(default=8, ge=0)

@@ -38,7 +38,14 @@ def work_root() -> Iterator[Path]:
 
 
 def make_sandbox(work_root: Path, **overrides: object) -> Sandbox:
-    options: dict[str, object] = {**SMALL_LIMITS, "work_root": work_root, **overrides}
+    """A sandbox with small limits whose runs and host slots live under `work_root` (its
+    own slots: tests of other areas running at the same time do not queue it)."""
+    options: dict[str, object] = {
+        **SMALL_LIMITS,
+        "work_root": work_root,
+        "slots_dir": work_root / "slots",
+        **overrides,
+    }
     return Sandbox(SandboxSettings(_env_file=None, **options))  # type: ignore[arg-type]
 
 
@@ -59,7 +66,7 @@ def processes_mounting(path: Path) -> list[int]:
 
 
 def run_dirs_left(work_root: Path) -> list[Path]:
-    return list(work_root.iterdir())
+    return list(work_root.glob("run-*"))
 
 
 def sandboxed_processes_after(work_root: Path, *, grace_s: float) -> list[int]:

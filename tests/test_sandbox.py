@@ -4,6 +4,7 @@ limit, and its refusal to run anything when bubblewrap cannot isolate the code."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from pathlib import Path
 
@@ -133,15 +134,32 @@ async def test_bad_requests_are_refused_with_a_clear_error(
     assert run_dirs_left(work_root) == []
 
 
-async def test_the_concurrency_limit_queues_runs(work_root: Path) -> None:
-    """With one slot, two runs never overlap in time (the host clock is shared)."""
-    sandbox = make_sandbox(work_root, max_concurrent_runs=1)
-    timed = "import time\nstart = time.time()\ntime.sleep(0.5)\nprint(start, time.time())\n"
-    results = await asyncio.gather(
-        *(sandbox.run(RunRequest(language="python", source=timed)) for _ in range(2))
-    )
+TIMED = "import time\nstart = time.time()\ntime.sleep(0.5)\nprint(start, time.time())\n"
+
+
+def assert_no_overlap(results: list[RunResult]) -> None:
     spans = sorted(tuple(map(float, r.stdout.split())) for r in results)
-    assert spans[0][1] <= spans[1][0], f"runs overlapped: {spans}"
+    for earlier, later in itertools.pairwise(spans):
+        assert earlier[1] <= later[0], f"runs overlapped: {spans}"
+
+
+async def test_the_concurrency_limit_queues_runs(work_root: Path) -> None:
+    """With one slot, runs never overlap in time (the host clock is shared)."""
+    sandbox = make_sandbox(work_root, max_concurrent_runs=1)
+    results = await asyncio.gather(
+        *(sandbox.run(RunRequest(language="python", source=TIMED)) for _ in range(2))
+    )
+    assert_no_overlap(results)
+
+
+async def test_the_concurrency_limit_holds_across_sandboxes(work_root: Path) -> None:
+    """Two Sandbox objects stand for two job processes of one worker host: they share the
+    host's slots (flock on the same files), not just an in-process semaphore."""
+    first, second = (make_sandbox(work_root, max_concurrent_runs=1) for _ in range(2))
+    results = await asyncio.gather(
+        *(s.run(RunRequest(language="python", source=TIMED)) for s in (first, second))
+    )
+    assert_no_overlap(list(results))
 
 
 async def test_results_round_trip_through_json(sandbox: Sandbox) -> None:

@@ -24,6 +24,7 @@ def run_cli(*args: str, work_root: Path, **env: str) -> subprocess.CompletedProc
     environ = {
         **os.environ,
         "SANDBOX_WORK_ROOT": str(work_root),
+        "SANDBOX_SLOTS_DIR": str(work_root / "slots"),
         "SANDBOX_WALL_SECONDS": "5",
         **env,
     }
