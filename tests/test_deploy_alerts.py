@@ -30,6 +30,7 @@ from agent.settings import AgentSettings
 ROOT = Path(__file__).resolve().parent.parent
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
 ALERTS_TEST = ROOT / "deploy" / "prometheus" / "alerts_test.yml"
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 DASHBOARD = ROOT / "deploy" / "grafana" / "interviews.json"
 
 # labels Prometheus adds to every scraped series, and the one prometheus_client's multiprocess
@@ -187,6 +188,17 @@ def test_promtool_check_rules() -> None:
 def test_promtool_unit_tests_pass() -> None:
     result = run_promtool("test", "rules", str(ALERTS_TEST), cwd=ALERTS_TEST.parent)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_config_loads_the_rules_and_scrapes_the_agents_metrics_port() -> None:
+    result = run_promtool("check", "config", str(PROMETHEUS_CONFIG), cwd=PROMETHEUS_CONFIG.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    assert config["rule_files"] == ["alerts.yml"]
+    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "agent"]
+    (sd,) = job["dns_sd_configs"]
+    assert sd["names"] == ["agent"]  # the docker-compose service, one A record per replica
+    assert sd["port"] == AgentSettings.model_fields["metrics_port"].default
 
 
 def test_unit_tests_fail_when_a_threshold_moves(tmp_path: Path) -> None:
