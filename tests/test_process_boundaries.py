@@ -23,8 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,8 +166,9 @@ def test_the_checker_finds_each_kind_of_violation(tmp_path: Path) -> None:
     }
 
 
-# A clean interpreter imports every module of the report path; a meta-path spy records which
-# of our files first asked for each forbidden module, so a failure names the culprit.
+# A clean interpreter imports the given modules (and every module of a walked package); a
+# meta-path spy records which of our files first asked for each forbidden package, so a failure
+# names the culprit. argv: root, then modules; "--walk=<package>" adds all of its modules.
 _PROBE = r"""
 import importlib, json, pkgutil, sys, traceback
 
@@ -188,69 +188,73 @@ class Spy:
         return None
 
 sys.meta_path.insert(0, Spy())
-import evals
-names = ["evals.__main__", "evals.evaluation_queue", "evals.evaluation"]
-names += [m.name for m in pkgutil.walk_packages(evals.__path__, "evals.")]
+names = []
+for arg in sys.argv[2:]:
+    if arg.startswith("--walk="):
+        package = importlib.import_module(arg[len("--walk="):])
+        names += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    else:
+        names.append(arg)
 for name in names:
     importlib.import_module(name)
 print(json.dumps({"imported": names, "modules": sorted(sys.modules), "by": first_importer}))
 """
 
-
-def _report_path_closure() -> dict[str, object]:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(ROOT)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
-    return result
+REPORT_PATH = ("evals.__main__", "evals.evaluation_queue", "evals.evaluation", "--walk=evals")
 
 
-@pytest.fixture(scope="module")
-def closure() -> dict[str, object]:
-    return _report_path_closure()
-
-
-def test_report_worker_closure_holds_no_livekit_agents(closure: dict[str, object]) -> None:
-    imported = closure["imported"]
-    assert isinstance(imported, list)
-    assert {"evals.__main__", "evals.evaluation_queue", "evals.evaluation"} <= set(imported)
-    modules = closure["modules"]
-    assert isinstance(modules, list)
-    bad = [
+def forbidden_in_report_path(modules: list[str]) -> list[str]:
+    """Modules the report worker must not load: livekit-agents and the other processes."""
+    return [
         m
         for m in modules
         if m == "livekit.agents"
         or m.startswith("livekit.agents.")
         or m.split(".")[0] in {"agent", "tokenserver", "testkit", "tests"}
     ]
-    assert not bad, f"the report path loads {bad[:10]}; first asked for by {closure['by']}"
 
 
-def test_the_closure_probe_sees_livekit_agents_when_it_is_loaded() -> None:
-    """The same probe, told to import an agent module, reports livekit.agents and who asked:
-    proof that an empty answer above means absent, not unobserved."""
-    probe = _PROBE.replace(
-        'names = ["evals.__main__"', 'names = ["agent.scenarios.checks", "evals.__main__"'
-    )
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+def _probe(*args: str, root: Path = ROOT, path: str = str(ROOT)) -> dict[str, Any]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": path}
     done = subprocess.run(
-        [sys.executable, "-c", probe, str(ROOT)],
+        [sys.executable, "-c", _PROBE, str(root), *args],
         env=env,
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.splitlines()[-1])
-    assert "livekit.agents" in result["modules"]
-    assert any("agent/scenarios/checks.py" in where for where in result["by"]["livekit.agents"])
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_report_worker_closure_holds_no_livekit_agents() -> None:
+    closure = _probe(*REPORT_PATH)
+    assert {"evals.__main__", "evals.evaluation_queue", "evals.scoring"} <= set(closure["imported"])
+    assert "evals.evaluation" in closure["modules"]
+    bad = forbidden_in_report_path(closure["modules"])
+    assert not bad, f"the report path loads {bad[:10]}; first asked for by {closure['by']}"
+
+
+def test_forbidden_modules_are_recognised() -> None:
+    modules = ["livekit", "livekit.api", "livekit.agents", "livekit.agents.voice", "agents_x"]
+    modules += ["agent", "agent.phases", "evals.render", "tests", "testkit.tls", "tokenservers"]
+    assert forbidden_in_report_path(modules) == [
+        "livekit.agents",
+        "livekit.agents.voice",
+        "agent",
+        "agent.phases",
+        "tests",
+        "testkit.tls",
+    ]
+
+
+def test_the_probe_names_who_imported_a_forbidden_package(tmp_path: Path) -> None:
+    """The same probe on a module that imports one: the package shows up in the closure and
+    the culprit's file and line are named. An empty answer above means absent, not unseen."""
+    (tmp_path / "culprit.py").write_text("import json\nimport tests  # the forbidden import\n")
+    result = _probe("culprit", root=tmp_path, path=f"{tmp_path}{os.pathsep}{ROOT}")
+    assert forbidden_in_report_path(result["modules"]) == ["tests"]
+    assert result["by"]["tests"] == ["culprit.py:2"]
