@@ -23,6 +23,7 @@ from .app_context import AppContext
 from .cv_parsing import CVRejected
 from .errors import ApiError
 from .ratelimit import retry_after_header
+from .settings import FORM_FIELD_BYTES
 from .skill_gap import skill_gap
 from .tokens import CandidateGrant
 
@@ -48,7 +49,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type.encode() not in _FORM_TYPES:
             raise ApiError(415, "Send the form as multipart/form-data (fields and the CV file).")
-        async with request.form(max_files=2, max_fields=20, max_part_size=256 * 1024) as form:
+        async with request.form(max_files=2, max_fields=20, max_part_size=FORM_FIELD_BYTES) as form:
             plan_fields = _validate(form)
             cv_bytes = await _cv_bytes(form, max_bytes=ctx.settings.max_cv_bytes)
         cv: ParsedCV | None = None

@@ -17,6 +17,10 @@ __all__ = ["RecordingMode", "TokenServerSettings"]
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
+FORM_FIELD_BYTES = 256 * 1024
+"""Largest text field of the create form, and the room left for those fields beside the CV
+in the default whole-body limit (MAX_CV_BYTES + this)."""
+
 
 class TokenServerSettings(EgressSettings):
     """Recording mode and egress output come from `EgressSettings` (shared with the agent)."""
@@ -50,7 +54,7 @@ class TokenServerSettings(EgressSettings):
     cv_parse_timeout_seconds: float = Field(default=10.0, gt=0)
     max_parallel_cv_parses: int = Field(default=2, ge=1)
     max_request_bytes: int | None = None
-    """Whole request body limit; defaults to MAX_CV_BYTES + 256 KiB for the other form fields."""
+    """Whole request body limit; unset = MAX_CV_BYTES + FORM_FIELD_BYTES (256 KiB)."""
 
     web_dist_dir: Path = _REPO_ROOT / "web" / "dist"
     log_level: str = "INFO"
@@ -76,4 +80,4 @@ class TokenServerSettings(EgressSettings):
 
     @property
     def request_body_limit(self) -> int:
-        return self.max_request_bytes or self.max_cv_bytes + 256 * 1024
+        return self.max_request_bytes or self.max_cv_bytes + FORM_FIELD_BYTES
