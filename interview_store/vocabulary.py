@@ -42,6 +42,22 @@ class EventKind(StrEnum):
     HINT = "hint"
     """A private note to the interviewer; `explain_concept` hints carry {"concept": ...}."""
     NOTE = "note"
+    ANSWER_OUTCOME = "answer_outcome"
+    """data: {"question_id", "competency", "outcome": AnswerOutcome, "reason",
+    "difficulty_before", "difficulty_after"} (the interviewer's `record_answer_outcome`)."""
+    PROBLEM = "problem"
+    """The coding problem shown to the candidate changed. data: {"action": "picked" | "easier"
+    | "harder", "previous": problem id | null, "problem": the candidate view (id, title,
+    difficulty, topics, statement, examples, constraints, signature, starter, visible_tests,
+    hidden_test_count; never hidden tests or reference solutions)}"""
+    CODE_SNAPSHOT = "code_snapshot"
+    """The candidate's editor as the page sent it. data: {"problem_id", "language", "code",
+    "lines", "changed_lines": vs the previous snapshot, "seq": the page's counter | null}"""
+    CODE_RUN = "code_run"
+    """One Run (visible tests) or Submit (hidden tests). data: {"problem_id", "language",
+    "which": "visible" | "hidden", "code", "status": the sandbox status | "unavailable",
+    "passed", "total", "all_passed", "tests": [{"index", "hidden", "passed", "error"}],
+    "time_ms", "compile_ms"}"""
 
 
 ObservationSource = Literal["local", "gemini"]
@@ -68,6 +84,9 @@ class ObservationKind(StrEnum):
 
 
 class InterviewStatus(StrEnum):
+    PREPARING = "preparing"
+    """Created and joinable later: the interview plan is still being written (a deadline
+    bounds it; the fallback plan is used after it). The agent waits for `created`."""
     CREATED = "created"
     LIVE = "live"
     ENDED = "ended"
@@ -82,8 +101,36 @@ class Level(StrEnum):
 
 
 class InterviewType(StrEnum):
+    """The first five are the original values (stored records keep working); the rest
+    came with planned interviews. `custom` covers any role, non-technical ones included
+    (sales, nursing, marketing): domain questions, no coding phase."""
+
     TECHNICAL = "technical"
     BEHAVIOURAL = "behavioural"
     SYSTEM_DESIGN = "system_design"
     CODING = "coding"
     MIXED = "mixed"
+    FRONTEND = "frontend"
+    BACKEND = "backend"
+    DATA_ML = "data_ml"
+    CUSTOM = "custom"
+
+
+class Competency(StrEnum):
+    """What an interview assesses: the evaluation rubric's dimensions (`evals/rubric.py`
+    anchors each one). A plan weights them per interview type; every planned question
+    serves one of them, and the report's score for it cites those questions."""
+
+    TECHNICAL_DEPTH = "technical_depth"
+    PROBLEM_SOLVING = "problem_solving"
+    COMMUNICATION = "communication"
+    EXPERIENCE_AUTHENTICITY = "experience_authenticity"
+    COLLABORATION = "collaboration"
+
+
+class AnswerOutcome(StrEnum):
+    """How well an answer covered what the planned question looks for."""
+
+    COVERED = "covered"
+    PARTLY = "partly"
+    NOT_COVERED = "not_covered"

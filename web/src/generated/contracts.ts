@@ -11,7 +11,16 @@ export type Phase =
  * What an `InterviewEvent` row records; its `data` shape depends on the kind.
  */
 export type EventKind =
-  "phase_change" | "tool_call" | "error" | "latency" | "usage" | "hint" | "note";
+  | "phase_change"
+  | "tool_call"
+  | "error"
+  | "latency"
+  | "usage"
+  | "hint"
+  | "note"
+  | "problem"
+  | "code_snapshot"
+  | "code_run";
 export type InterviewStatus = "created" | "live" | "ended" | "evaluated" | "failed";
 export type ReportStatus = "scored" | "insufficient_signal" | "evaluation_failed";
 export type Level = "beginner" | "intermediate" | "advanced";
@@ -406,7 +415,7 @@ export interface InterviewSummary {
 }
 
 /** Every value of `EventKind`, in the order the model declares them. */
-export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note"];
+export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "problem", "code_snapshot", "code_run"];
 
 /** Every value of `InterviewStatus`, in the order the model declares them. */
 export const InterviewStatusValues: readonly InterviewStatus[] = ["created", "live", "ended", "evaluated", "failed"];
