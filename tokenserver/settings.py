@@ -11,9 +11,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from interview_store.recording_layout import EgressSettings, RecordingMode
-
-__all__ = ["RecordingMode", "TokenServerSettings"]
+from interview_store.recording_layout import EgressSettings
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
