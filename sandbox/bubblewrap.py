@@ -52,10 +52,12 @@ def bwrap_argv(
     inputs: Sequence[str] | None,
     limits: Limits,
     stack_bytes: int,
+    seccomp_fd: int | None,
     command: Sequence[str],
 ) -> list[str]:
     """The full argv: bwrap, its isolation options, prlimit, then `command`.
 
+    `seccomp_fd`: an open descriptor holding the filter of `seccomp_filter.py`, or None.
     `inputs=None` binds the host's run directory writable at `RUN_DIR` (the compiler's
     step: it must leave the binary there). Otherwise `RUN_DIR` is a size-capped tmpfs and only
     the named files of the run directory are bound into it, read-only: the candidate's
@@ -103,6 +105,7 @@ def bwrap_argv(
         # the root is bwrap's own tmpfs holding the mount points: read-only like the binds
         "--remount-ro",
         "/",
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         "--clearenv",
         "--setenv",
         "PATH",

@@ -29,6 +29,7 @@ from .capped_process import KillReason, ProcessOutcome, run_capped
 from .errors import InvalidRunRequest, SandboxUnavailable
 from .host_slots import HostSlots
 from .run_types import Limits, RunRequest, RunResult, RunStatus
+from .seccomp_filter import seccomp_program
 from .settings import SandboxSettings
 from .toolchains import Toolchain, toolchain_for
 
@@ -51,6 +52,7 @@ class Sandbox:
         self._local_slots = asyncio.BoundedSemaphore(self._settings.max_concurrent_runs)
         self._host_slots = HostSlots(self._settings.slots_dir, self._settings.max_concurrent_runs)
         self._probe_lock = asyncio.Lock()
+        self._seccomp = seccomp_program()
         self._probed = False
 
     @property
@@ -187,14 +189,19 @@ class Sandbox:
         wall_seconds: float,
         stack_bytes: int = _DEFAULT_STACK_BYTES,
     ) -> ProcessOutcome:
+        seccomp_fd = self._seccomp_fd()
         argv = bwrap_argv(
             self._settings,
             run_dir=run_dir,
             inputs=inputs,
             limits=limits,
             stack_bytes=stack_bytes,
+            seccomp_fd=seccomp_fd,
             command=command,
         )
+        spawn_options = self._spawn_identity()
+        if seccomp_fd is not None:
+            spawn_options["pass_fds"] = (seccomp_fd,)
         try:
             return await run_capped(
                 argv,
@@ -202,10 +209,22 @@ class Sandbox:
                 wall_seconds=wall_seconds,
                 max_output_bytes=limits.max_output_bytes,
                 env={},  # not even bwrap sees the worker's environment (see bubblewrap.py)
-                spawn_options=self._spawn_identity(),
+                spawn_options=spawn_options,
             )
         except OSError as e:
             raise SandboxUnavailable(f"cannot start bubblewrap: {e}") from e
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
+
+    def _seccomp_fd(self) -> int | None:
+        """A fresh in-memory file holding the filter, read by bwrap (it reads to EOF)."""
+        if not self._settings.seccomp or self._seccomp is None:
+            return None
+        fd = os.memfd_create("sandbox-seccomp", os.MFD_CLOEXEC)
+        os.write(fd, self._seccomp)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return fd
 
     def _spawn_identity(self) -> dict[str, Any]:
         """As root, run bwrap as an unprivileged uid: Linux exempts root from RLIMIT_NPROC."""

@@ -51,6 +51,8 @@ class SandboxSettings(BaseSettings):
     Paths that do not exist are skipped (e.g. /usr/lib64 on arm64). Add /usr/local/bin and
     /usr/local/lib when the interpreter comes from a python:3.11 image rather than Debian."""
 
+    seccomp: bool = True
+    """Load the seccomp filter of `seccomp_filter.py` (x86_64 and aarch64; elsewhere none)."""
     mount_proc: bool = True
     """Give the sandbox a /proc of its own pid namespace. Docker masks parts of the
     container's /proc, and the kernel then refuses a fresh procfs inside a user namespace

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -341,3 +342,35 @@ async def test_filling_the_disk_stops_at_the_sandboxs_own_tmpfs(work_root: Path)
     assert int(written) <= 4
     assert source == "source read-only 30"  # EROFS
     await assert_nothing_left(sandbox, work_root)
+
+
+SYSCALL_PROBE = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "def call(nr, *args):\n"
+    "    ret = libc.syscall(nr, *args)\n"
+    "    return 'ok' if ret >= 0 else os.strerror(ctypes.get_errno())\n"
+    "print('ptrace', call(101, 0, 0, 0, 0))  # PTRACE_TRACEME\n"
+    "print('keyctl', call(250, 0, -4, 0))  # KEYCTL_GET_KEYRING_ID of the user keyring\n"
+    "print('x32', call(0x40000000 | 39))  # getpid through the x32 ABI\n"
+    "print('getpid', call(39))\n"
+)
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the probe uses x86_64 numbers")
+async def test_seccomp_refuses_kernel_interfaces_no_exercise_needs(work_root: Path) -> None:
+    filtered = await make_sandbox(work_root).run(
+        RunRequest(language="python", source=SYSCALL_PROBE)
+    )
+    unfiltered = await make_sandbox(work_root, seccomp=False).run(
+        RunRequest(language="python", source=SYSCALL_PROBE)
+    )
+    assert filtered.status is RunStatus.OK, filtered
+    assert filtered.stdout.splitlines() == [
+        "ptrace Operation not permitted",
+        "keyctl Operation not permitted",
+        "x32 Operation not permitted",
+        "getpid ok",
+    ]
+    # the same probe without the filter: proof the calls above were refused by it
+    assert unfiltered.stdout.splitlines()[:2] == ["ptrace ok", "keyctl ok"], unfiltered
