@@ -8,6 +8,7 @@ not half-way through an interview.
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from enum import StrEnum
@@ -134,34 +135,142 @@ def _floats_finite(value: object) -> bool:
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _PROBLEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-# Words the generated harnesses and C++ prelude reserve; a parameter named like one would not
-# compile or would shadow the harness.
-_RESERVED_NAMES = frozenset(
-    {
-        "int",
-        "float",
-        "bool",
-        "str",
-        "list",
-        "dict",
-        "len",
-        "json",
-        "sys",
-        "main",
-        "std",
+# Names a signature may not use: keywords of any of the three languages (the same name is used in
+# each), and names the harnesses and the C++ prelude rely on.
+_RESERVED_NAMES = frozenset(keyword.kwlist) | frozenset(
+    [
+        "abstract",
+        "alignas",
+        "alignof",
+        "and",
+        "and_eq",
+        "arguments",
+        "asm",
+        "async",
         "auto",
-        "const",
-        "var",
-        "let",
-        "function",
-        "return",
-        "new",
-        "delete",
-        "class",
-        "default",
+        "await",
+        "bitand",
+        "bitor",
+        "bool",
+        "boolean",
+        "break",
+        "byte",
         "case",
-    }
+        "catch",
+        "char",
+        "class",
+        "compl",
+        "concept",
+        "const",
+        "consteval",
+        "constexpr",
+        "constinit",
+        "const_cast",
+        "continue",
+        "debugger",
+        "decltype",
+        "default",
+        "delete",
+        "dict",
+        "do",
+        "double",
+        "dynamic_cast",
+        "else",
+        "enum",
+        "eval",
+        "explicit",
+        "export",
+        "extends",
+        "extern",
+        "false",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "friend",
+        "function",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "in",
+        "inline",
+        "instanceof",
+        "int",
+        "interface",
+        "json",
+        "len",
+        "let",
+        "list",
+        "long",
+        "main",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "not_eq",
+        "null",
+        "nullptr",
+        "operator",
+        "or",
+        "or_eq",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "register",
+        "reinterpret_cast",
+        "requires",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "static_assert",
+        "static_cast",
+        "std",
+        "str",
+        "struct",
+        "super",
+        "switch",
+        "synchronized",
+        "sys",
+        "template",
+        "this",
+        "thread_local",
+        "throw",
+        "throws",
+        "transient",
+        "true",
+        "try",
+        "typedef",
+        "typeid",
+        "typename",
+        "typeof",
+        "union",
+        "unsigned",
+        "using",
+        "var",
+        "virtual",
+        "void",
+        "volatile",
+        "wchar_t",
+        "while",
+        "with",
+        "xor",
+        "xor_eq",
+        "yield",
+    ]
 )
+
+
+def _check_identifier(kind: str, name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{kind} {name!r} must be a snake_case identifier")
+    if name in _RESERVED_NAMES:
+        raise ValueError(f"{kind} {name!r} is reserved in Python, JavaScript or C++")
+    return name
 
 
 class _Strict(BaseModel):
@@ -175,9 +284,7 @@ class Parameter(_Strict):
     @field_validator("name")
     @classmethod
     def _identifier(cls, name: str) -> str:
-        if not _IDENTIFIER.match(name) or name in _RESERVED_NAMES:
-            raise ValueError(f"parameter name {name!r} must be a snake_case identifier")
-        return name
+        return _check_identifier("parameter name", name)
 
 
 class Signature(_Strict):
@@ -190,9 +297,7 @@ class Signature(_Strict):
     @field_validator("name")
     @classmethod
     def _identifier(cls, name: str) -> str:
-        if not _IDENTIFIER.match(name) or name in _RESERVED_NAMES:
-            raise ValueError(f"function name {name!r} must be a snake_case identifier")
-        return name
+        return _check_identifier("function name", name)
 
     @model_validator(mode="after")
     def _unique_params(self) -> Self:

@@ -129,6 +129,10 @@ def test_loader_accepts_a_copied_problem(tmp_path: Path) -> None:
             "starter.python does not define 'two_sum'",
         ),
         (lambda t: t.replace('name = "two_sum"', 'name = "two sum"'), "snake_case"),
+        (
+            lambda t: t.replace('name = "target"', 'name = "delete"'),
+            "parameter name 'delete' is reserved in Python, JavaScript or C++",
+        ),
         (lambda t: t.replace("[signature]", "[signature"), "not valid TOML"),
     ],
 )
