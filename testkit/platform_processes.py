@@ -94,6 +94,10 @@ class PlatformConfig:
                 "RECORD_AGENT_AUDIO": "true",
                 "WEB_DIST_DIR": str(self.storage_dir / "no-web-build"),
                 "LOG_LEVEL": "INFO",
+                # the token's RoomConfiguration sets the room timeouts (over the node's):
+                # room_finished follows the last departure within seconds
+                "ROOM_DEPARTURE_TIMEOUT_SECONDS": "2",
+                "ROOM_EMPTY_TIMEOUT_SECONDS": "60",
                 "EVAL_POLL_INTERVAL_S": "0.5",
                 "EVAL_RETRY_BACKOFF_S": "0",
             }
