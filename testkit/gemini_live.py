@@ -20,12 +20,13 @@ What the real service does and the emulator reproduces (checked against the goog
 client's types, which reject unknown fields):
 - `setup` is validated (`gemini_live_setup.parse_setup`: model name, known generationConfig
   fields, well-formed tools, ...); a bad one is closed with 1007 and a reason.
-- Barge-in: speech (or `activityStart`) while the model is answering, unless the setup asked for
-  `NO_INTERRUPTION`, stops the answer: `toolCallCancellation` for tool calls still waiting for
-  their response, `interrupted`, then `turnComplete` (no `generationComplete`). A model turn is
-  "answering" until its audio could have been played: like the service, the emulator sends
-  `generationComplete` when it has sent everything and holds `turnComplete` until a client
-  playing the chunks in real time would have finished (`playback_wait`).
+- Barge-in: speech (`BARGE_IN_MIN_SPEECH_MS` of it, or `activityStart`) while the model is
+  answering, unless the setup asked for `NO_INTERRUPTION`, stops the answer:
+  `toolCallCancellation` for tool calls still waiting for their response, `interrupted`, then
+  `turnComplete` (no `generationComplete`). A model turn is "answering" until its audio could
+  have been played: like the service, the emulator sends `generationComplete` when it has sent
+  everything and holds `turnComplete` until a client playing the chunks in real time would
+  have finished (`playback_wait`).
 - `turnComplete` carries `usageMetadata` with prompt and response tokens by modality, the
   prompt being the whole server-side context (`gemini_live_context`), and, when the Reply says
   so, a `turnCompleteReason`.
@@ -90,6 +91,9 @@ OUTPUT_RATE = 24_000
 INPUT_RATE = 16_000
 INVALID_PAYLOAD = 1007
 """The websocket close code the service uses for a message it cannot accept."""
+BARGE_IN_MIN_SPEECH_MS = 200
+"""Uninterrupted speech it takes to interrupt the model, as a server VAD needs sustained voice
+to start a turn: a click or a fake microphone's 20 ms beep does not cut the interviewer off."""
 
 CLIENT_MESSAGES = frozenset(
     {"setup", "clientContent", "client_content", "realtimeInput", "realtime_input",
@@ -314,6 +318,7 @@ class _Connection:
         self._in_speech = False
         self._silent_samples = 0
         self._speech_samples = 0
+        self._voiced_run_samples = 0
         self._words: list[str] = []
         self._words_sent = 0
         self._muted = False
@@ -448,6 +453,7 @@ class _Connection:
             self._context.add(ContextTurn.of("user", "", **{IMAGE: FRAME_TOKENS}))
         if _get(ri, "activityStart", "activity_start") is not None:
             self._speech_started()
+            self._barge_in_if_answering()  # the client says it is speech: no need to wait
         if _get(ri, "activityEnd", "activity_end") is not None and self._in_speech:
             await self._speech_ended()
         if _get(ri, "audioStreamEnd", "audio_stream_end") and self._in_speech:
@@ -486,9 +492,13 @@ class _Connection:
                 self._speech_started()
             self._silent_samples = 0
             self._speech_samples += samples.size
+            self._voiced_run_samples += samples.size
+            if self._voiced_run_samples * 1000 >= BARGE_IN_MIN_SPEECH_MS * INPUT_RATE:
+                self._barge_in_if_answering()
             await self._stream_partial()
         elif self._in_speech:
             # the silence that ends a turn belongs to it (and to its audio tokens)
+            self._voiced_run_samples = 0
             self._silent_samples += samples.size
             self._speech_samples += samples.size
             if self._silent_samples * 1000 >= self._silence_ms * INPUT_RATE:
@@ -502,11 +512,16 @@ class _Connection:
         self._words_sent = 0
         # a STALL waiting for this turn silences it from its start
         self._muted = bool(self._srv._faults) and self._srv._faults[0] is Fault.STALL
+
+    def _barge_in_if_answering(self) -> None:
+        """The user speaks while the model answers: end the model's turn (unless the setup
+        asked for NO_INTERRUPTION)."""
         assert self._config is not None
-        if self._turn_open and self._config.barge_in:
-            self._barge_in.set()
-            if not self._reply_running:  # waiting for a tool response: nothing else will
-                self._spawn(self._interrupt_idle_turn())
+        if not self._turn_open or not self._config.barge_in or self._barge_in.is_set():
+            return
+        self._barge_in.set()
+        if not self._reply_running:  # waiting for a tool response: nothing else will
+            self._spawn(self._interrupt_idle_turn())
 
     async def _stream_partial(self) -> None:
         """Send the words "heard" so far, a word per `partial_word_s` of speech, keeping the

@@ -247,6 +247,23 @@ async def test_speech_during_playback_interrupts_the_answer(
     assert [t.interrupted for t in st.turns] == [True, False]
 
 
+async def test_short_clicks_do_not_interrupt(live: FakeGeminiLive, tls: LocalTLS) -> None:
+    """A browser's fake microphone beeps 20 ms every 500 ms: loud, but not speech to a VAD."""
+    live.push(Reply.say("A long answer that should be heard to the end.", audio_s=1.5))
+    beeps = (tone(0.02) + silence(0.48)) * 3
+    async with client_for(live, tls).aio.live.connect(model=MODEL, config={}) as session:
+        await session.send_client_content(
+            turns=types.Content(role="user", parts=[types.Part(text="Go.")]), turn_complete=True
+        )
+        await collect(
+            session, lambda m: bool(m.server_content and m.server_content.generation_complete)
+        )
+        await speak(session, beeps)
+        rest = await collect(session, turn_complete)
+    assert content_flags(rest) == ["turn_complete"]
+    assert live.state.interruptions == 0 and live.state.replies_sent == 1
+
+
 async def test_speech_while_a_tool_call_is_pending_cancels_it(
     live: FakeGeminiLive, tls: LocalTLS
 ) -> None:
