@@ -29,6 +29,8 @@ MAX_ERROR_CHARS = 500
 """Per-test error messages are cut here; a traceback of a deep recursion can be huge."""
 MAX_OUTPUT_CHARS = 4000
 """The candidate's own prints and stderr are cut here in a judge result."""
+_SIGNALLED = 128
+"""The sandbox reports a program killed by signal N as exit code 128 + N, like a shell."""
 
 
 class TestResult(BaseModel):
@@ -248,7 +250,9 @@ def _why_missing(status: RunStatus, exit_code: int | None) -> str:
     }
     if status in reasons:
         return reasons[status]
-    return f"not run: the program stopped early (exit code {exit_code})"
+    if exit_code is not None and exit_code > _SIGNALLED:
+        return f"not run: the program crashed (signal {exit_code - _SIGNALLED}) before this test"
+    return f"not run: the program stopped before this test (exit code {exit_code}; see stderr)"
 
 
 def _cut(text: str, limit: int) -> str:

@@ -402,6 +402,28 @@ async def test_cpp_compile_error_points_at_the_candidates_line() -> None:
     assert re.search(rf"solution\.cpp:{line + 1}:|solution\.cpp:{line}:", result.stderr)
 
 
+async def test_cpp_crash_keeps_the_results_before_it() -> None:
+    problem = bank_problem("running-sum")
+    code = problem.reference.cpp.replace(
+        "vector<long long> out;", "vector<long long> out;\n    if (nums.size() == 5) abort();"
+    )
+    assert code != problem.reference.cpp
+    result = await judge(problem, "cpp", code, "visible")
+    assert result.run_status is RunStatus.ERROR
+    assert [t.passed for t in result.tests] == [True, False, False]
+    assert result.tests[1].error == "not run: the program crashed (signal 6) before this test"
+
+
+async def test_python_syntax_error_is_reported_with_its_line() -> None:
+    problem = bank_problem("two-sum")
+    result = await judge(
+        problem, "python", "def two_sum(nums, target):\n    return [0, 1\n", "visible"
+    )
+    assert result.run_status is RunStatus.ERROR and result.passed == 0
+    assert "SyntaxError" in result.stderr and "line 2" in result.stderr
+    assert "see stderr" in (result.tests[0].error or "")
+
+
 async def test_missing_function_is_an_error_not_a_pass() -> None:
     problem = bank_problem("two-sum")
     result = await judge(problem, "python", "def other():\n    return 1\n", "visible")
