@@ -143,7 +143,6 @@ class SessionConfig:
     compression_target_tokens: int | None
     system_text: str
     tools_text: str
-    function_names: frozenset[str]
 
 
 def _snake_to_camel(name: str) -> str:
@@ -237,8 +236,8 @@ def _schema(obj: Any, where: str) -> None:
         raise SetupRejected(f"Invalid value at '{where}.enum': expected a list of strings")
 
 
-def _tools(obj: Any) -> tuple[frozenset[str], str]:
-    """The declared function names and a text standing for the tools in the context."""
+def _tools(obj: Any) -> str:
+    """Validate the tools; a text standing for them in the context (they cost prompt tokens)."""
     if not isinstance(obj, list):
         raise SetupRejected("Invalid value at 'setup.tools': expected a list")
     names: list[str] = []
@@ -267,7 +266,7 @@ def _tools(obj: Any) -> tuple[frozenset[str], str]:
                 raise SetupRejected(f"Invalid value at '{dwhere}.parameters_json_schema'")
             names.append(name)
             text.append(f"{name}: {fd.get('description', '')} {fd.get('parameters', '')}")
-    return frozenset(names), "\n".join(text)
+    return "\n".join(text)
 
 
 def _generation_config(obj: Any) -> None:
@@ -317,7 +316,7 @@ def parse_setup(message: Any) -> SessionConfig:
     system_text = ""
     if "systemInstruction" in setup:
         system_text = _content_text(setup["systemInstruction"], "setup.system_instruction")
-    function_names, tools_text = _tools(setup.get("tools", []))
+    tools_text = _tools(setup.get("tools", []))
 
     ric = _fields(
         setup.get("realtimeInputConfig", {}),
@@ -397,5 +396,4 @@ def parse_setup(message: Any) -> SessionConfig:
         compression_target_tokens=target,
         system_text=system_text,
         tools_text=tools_text,
-        function_names=function_names,
     )
