@@ -221,9 +221,9 @@ def _verdict(
     if values_match(value_type, expected, got, tolerance):
         return True, None
     if got is None:
-        return False, f"returned nothing (null); expected a {value_type.value}"
+        return False, f"returned nothing (null), expected {value_type.value}"
     if not conforms(got, value_type):
-        return False, f"returned {_kind(got)}, not a {value_type.value}"
+        return False, f"returned {_kind(got)}, expected {value_type.value}"
     return False, None
 
 

@@ -414,7 +414,7 @@ class Problem(_Strict):
 
 def _check_value(value: object, value_type: ValueType, where: str) -> None:
     if not conforms(value, value_type):
-        raise ValueError(f"{where} is {value!r}, not a {value_type.value}")
+        raise ValueError(f"{where} is {value!r}, which is not of type {value_type.value}")
     if any(abs(i) > JS_SAFE_INT for i in _ints_in(value)):
         raise ValueError(f"{where} has an integer beyond ±2**53, which JavaScript cannot hold")
     if not _floats_finite(value):

@@ -110,10 +110,13 @@ def test_loader_accepts_a_copied_problem(tmp_path: Path) -> None:
         (lambda t: t.replace('difficulty = "beginner"', 'difficulty = "expert"'), "difficulty"),
         (
             lambda t: t.replace("args = [[3, 3], 6]", 'args = [[3, 3], "6"]'),
-            "argument 'target' is '6', not a int",
+            "argument 'target' is '6', which is not of type int",
         ),
         (lambda t: t.replace("args = [[3, 3], 6]", "args = [[3, 3]]"), "1 args for 2 parameters"),
-        (lambda t: t.replace("expected = [0, 1]", "expected = [0, true]", 1), "not a list[int]"),
+        (
+            lambda t: t.replace("expected = [0, 1]", "expected = [0, true]", 1),
+            "not of type list[int]",
+        ),
         (lambda t: t.replace('returns = "list[int]"', 'returns = "set[int]"'), "signature.returns"),
         (lambda t: t.replace('title = "Two Sum"\n', ""), "title: Field required"),
         (
@@ -342,7 +345,7 @@ async def test_wrong_answers_exceptions_and_prints_are_reported_per_test() -> No
     by_arg = {t.args[0] if t.args else None: t for t in result.tests}
     assert not by_arg[3].passed and by_arg[3].got == ["1", "2", "3"] and by_arg[3].error is None
     assert by_arg[5].error == "ValueError: five is hard (line 4)"
-    assert by_arg[15].error == "returned a string, not a list[str]"
+    assert by_arg[15].error == "returned a string, expected list[str]"
     assert "looking at 3" in result.stdout and "@@judge" not in result.stdout
 
 
