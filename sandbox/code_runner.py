@@ -66,7 +66,7 @@ class Sandbox:
         names, and `SandboxUnavailable` when the code cannot be isolated here.
         """
         toolchain = toolchain_for(request.language, self._settings)
-        self._validate(request, toolchain)
+        self._validate(request)
         self._require_toolchain(request)
         await self.ensure_available()
         async with self._local_slots, self._host_slots.hold():
@@ -85,7 +85,7 @@ class Sandbox:
         async with self._probe_lock:
             if self._probed:
                 return
-            run_dir = self._make_run_dir()
+            run_dir = await asyncio.to_thread(self._make_run_dir)
             try:
                 outcome = await self._spawn(
                     run_dir,
@@ -102,7 +102,7 @@ class Sandbox:
                 raise SandboxUnavailable(
                     "bubblewrap cannot create the sandbox's namespaces here "
                     f"(exit {outcome.returncode}: {detail[:500]}); the container needs "
-                    "unprivileged user namespaces and mount/proc in them (see README); "
+                    "unprivileged user namespaces and mount/proc in them (sandbox/README.md); "
                     "refusing to run code unsandboxed"
                 )
             self._probed = True
@@ -119,7 +119,7 @@ class Sandbox:
         if not (tool.is_file() and os.access(tool, os.X_OK)):
             raise SandboxUnavailable(f"{request.language} toolchain not installed at {tool}")
 
-    def _validate(self, request: RunRequest, toolchain: Toolchain) -> None:
+    def _validate(self, request: RunRequest) -> None:
         s = self._settings
         if len(request.source.encode()) > s.max_source_bytes:
             raise InvalidRunRequest(f"source is over {s.max_source_bytes} bytes")
