@@ -16,50 +16,32 @@ from functools import cache
 from .loader import load_problems
 from .model import Difficulty, Problem, RoleTag
 
-# Words in a free-text role ("Senior Backend Engineer", "Data analyst") → role family. The first
-# family with a matching word wins; no match means `general`.
-_ROLE_WORDS: tuple[tuple[RoleTag, tuple[str, ...]], ...] = (
-    (
-        RoleTag.FRONTEND,
-        (
-            "frontend",
-            "front-end",
-            "front end",
-            "ui",
-            "web",
-            "react",
-            "angular",
-            "vue",
-            "javascript",
-            "typescript",
-        ),
+# Words in a free-text role → role family, in two tiers: a word naming the family ("Backend
+# engineer (TypeScript)") beats a technology that merely hints at one. Within a tier the first
+# family listed wins; no match at all means `general`.
+_NAMING_WORDS: dict[RoleTag, tuple[str, ...]] = {
+    RoleTag.BACKEND: ("backend", "back-end", "back end", "server-side", "server side"),
+    RoleTag.FRONTEND: ("frontend", "front-end", "front end", "ui", "ux"),
+    RoleTag.DATA: ("data", "analyst", "scientist", "machine learning", "ml"),
+}
+_HINTING_WORDS: dict[RoleTag, tuple[str, ...]] = {
+    RoleTag.BACKEND: (
+        "api",
+        "platform",
+        "infrastructure",
+        "devops",
+        "sre",
+        "site reliability",
+        "cloud",
+        "distributed",
+        "database",
+        "full stack",
+        "full-stack",
+        "fullstack",
     ),
-    (
-        RoleTag.DATA,
-        ("data", "analyst", "analytics", "machine learning", "ml", "scientist", "bi", "etl"),
-    ),
-    (
-        RoleTag.BACKEND,
-        (
-            "backend",
-            "back-end",
-            "back end",
-            "server",
-            "api",
-            "platform",
-            "infrastructure",
-            "devops",
-            "sre",
-            "site reliability",
-            "cloud",
-            "distributed",
-            "database",
-            "full stack",
-            "full-stack",
-            "fullstack",
-        ),
-    ),
-)
+    RoleTag.FRONTEND: ("web", "react", "angular", "vue", "javascript", "typescript", "css"),
+    RoleTag.DATA: ("analytics", "bi", "etl", "statistics"),
+}
 
 
 def role_tag(role: str) -> RoleTag:
@@ -68,9 +50,10 @@ def role_tag(role: str) -> RoleTag:
     for tag in RoleTag:
         if text == tag.value:
             return tag
-    for tag, words in _ROLE_WORDS:
-        if any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in words):
-            return tag
+    for tier in (_NAMING_WORDS, _HINTING_WORDS):
+        for tag, words in tier.items():
+            if any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in words):
+                return tag
     return RoleTag.GENERAL
 
 

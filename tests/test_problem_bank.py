@@ -179,6 +179,10 @@ def test_loader_rejects_an_empty_directory(tmp_path: Path) -> None:
         ("Software engineer", RoleTag.GENERAL),
         ("Build engineer", RoleTag.GENERAL),  # "ui" inside "build" is not a UI role
         ("backend", RoleTag.BACKEND),
+        ("Backend engineer (TypeScript)", RoleTag.BACKEND),
+        ("Web platform engineer", RoleTag.BACKEND),  # first hinting family listed wins
+        ("React developer", RoleTag.FRONTEND),
+        ("Data engineer building web dashboards", RoleTag.DATA),
     ],
 )
 def test_role_tag_reads_free_text_roles(role: str, tag: RoleTag) -> None:
