@@ -388,10 +388,6 @@ class Problem(_Strict):
                     raise ValueError(f"{field}.{language} does not define {name!r}")
         return self
 
-    @property
-    def hidden_count(self) -> int:
-        return len(self.hidden_tests)
-
     def candidate_view(self) -> dict[str, Any]:
         """What may be shown to a candidate (and snapshotted into the record): no reference
         solution, no hidden tests, no hints (those are given one at a time)."""
@@ -409,7 +405,7 @@ class Problem(_Strict):
                 "starter",
                 "visible_tests",
             },
-        ) | {"hidden_test_count": self.hidden_count}
+        ) | {"hidden_test_count": len(self.hidden_tests), "hint_count": len(self.hints)}
 
 
 def _check_value(value: object, value_type: ValueType, where: str) -> None:

@@ -79,6 +79,7 @@ def test_candidate_view_hides_reference_hidden_tests_and_hints() -> None:
     assert "reference" not in view and "hints" not in view and "hidden_tests" not in view
     assert "OrderedDict" not in view  # the Python reference's key idea
     assert problem.candidate_view()["hidden_test_count"] == len(problem.hidden_tests)
+    assert problem.candidate_view()["hint_count"] == len(problem.hints)
 
 
 def test_starter_code_returns_the_default_value_of_the_return_type() -> None:
