@@ -1,11 +1,12 @@
-"""The process boundaries hold: three processes that share only `interview_store`.
+"""The process boundaries hold: three processes that share only the libraries below them
+(`interview_store`, and the code runner `sandbox` and `problem_bank`), never each other.
 
 - The report worker (`python -m evals ...`) runs on a host without livekit-agents: the import
   closure of every evals module, loaded in a clean interpreter, holds no `livekit.agents` and
   none of the other processes' packages.
-- agent/, tokenserver/ and evals/ never import each other; interview_store and sandbox/ (the
-  code runner, when present) import none of them; no product package imports the test-only
-  code (testkit/, tests/, bench/), and benchmarks use testkit/, not tests/.
+- agent/, tokenserver/ and evals/ never import each other; interview_store, sandbox/ and
+  problem_bank/ import none of them; no product package imports the test-only code (testkit/,
+  tests/, bench/), and benchmarks use testkit/, not tests/.
 
 Imports are read with `ast` (including `if TYPE_CHECKING:` blocks, function-local imports and
 `importlib.import_module("...")` with a literal name), so a lazy import inside a function counts
@@ -31,17 +32,19 @@ PROCESSES = frozenset({"agent", "tokenserver", "evals"})
 TEST_ONLY = frozenset({"testkit", "tests", "bench"})
 
 FORBIDDEN: Mapping[str, frozenset[str]] = {
-    "agent": frozenset({"tokenserver", "evals", "sandbox"}) | TEST_ONLY,
-    "tokenserver": frozenset({"agent", "evals", "sandbox"}) | TEST_ONLY,
-    "evals": frozenset({"agent", "tokenserver", "sandbox"}) | TEST_ONLY,
+    "agent": frozenset({"tokenserver", "evals"}) | TEST_ONLY,
+    "tokenserver": frozenset({"agent", "evals"}) | TEST_ONLY,
+    "evals": frozenset({"agent", "tokenserver"}) | TEST_ONLY,
     "interview_store": PROCESSES | {"sandbox"} | TEST_ONLY,
     "sandbox": PROCESSES | TEST_ONLY,
+    "problem_bank": PROCESSES | TEST_ONLY,
     "testkit": frozenset({"tests", "bench"}),
     "bench": frozenset({"tests"}),
     "tests": frozenset(),
 }
 """Top-level package → top-level packages it must never import. Any other product package
-found in the tree (a directory with an `__init__.py` that is not test-only) gets TEST_ONLY."""
+found in the tree (a directory with an `__init__.py` that is not test-only) gets TEST_ONLY.
+Libraries below the processes (sandbox/, problem_bank/) may be used by any of them."""
 
 NOT_PACKAGES = frozenset({"web", "deploy", "scripts", "test-artifacts", "node_modules"})
 
