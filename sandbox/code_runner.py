@@ -21,6 +21,7 @@ import stat
 import tempfile
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +44,40 @@ _SIGNALLED = 128
 """bwrap reports a child killed by signal N as exit status 128 + N, like a shell."""
 
 
+@dataclass(frozen=True, slots=True)
+class _LoopState:
+    local_slots: asyncio.BoundedSemaphore
+    probe_lock: asyncio.Lock
+
+
 class Sandbox:
     """Runs programs in bubblewrap; `max_concurrent_runs` at once per host, the others queue."""
 
     def __init__(self, settings: SandboxSettings | None = None) -> None:
         self._settings = settings if settings is not None else SandboxSettings()
-        # the semaphore queues this process's runs; the host slots bound all processes'
-        self._local_slots = asyncio.BoundedSemaphore(self._settings.max_concurrent_runs)
         self._host_slots = HostSlots(self._settings.slots_dir, self._settings.max_concurrent_runs)
-        self._probe_lock = asyncio.Lock()
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
         self._seccomp = seccomp_program()
         self._probed = False
 
     @property
     def settings(self) -> SandboxSettings:
         return self._settings
+
+    def _loop_state(self) -> _LoopState:
+        """asyncio primitives of the running loop: a Sandbox cached per process (as the agent
+        does) may serve more than one event loop, and a semaphore is bound to one."""
+        loop = asyncio.get_running_loop()
+        state = self._per_loop.get(loop)
+        if state is None:
+            state = self._per_loop[loop] = _LoopState(
+                # queues this process's runs without polling; the host slots bound all processes
+                local_slots=asyncio.BoundedSemaphore(self._settings.max_concurrent_runs),
+                probe_lock=asyncio.Lock(),
+            )
+        return state
 
     async def run(self, request: RunRequest, *, limits: Limits | None = None) -> RunResult:
         """Run `request`; a failing program is a result, never an exception.
@@ -69,7 +89,7 @@ class Sandbox:
         self._validate(request)
         self._require_toolchain(request)
         await self.ensure_available()
-        async with self._local_slots, self._host_slots.hold():
+        async with self._loop_state().local_slots, self._host_slots.hold():
             return await self._run_in_fresh_dir(
                 request, toolchain, limits or self._settings.run_limits()
             )
@@ -82,7 +102,7 @@ class Sandbox:
                 "(install Debian `bubblewrap` or set SANDBOX_BWRAP_PATH); refusing to run "
                 "code unsandboxed"
             )
-        async with self._probe_lock:
+        async with self._loop_state().probe_lock:
             if self._probed:
                 return
             run_dir = await asyncio.to_thread(self._make_run_dir)

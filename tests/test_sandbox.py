@@ -162,6 +162,18 @@ async def test_the_concurrency_limit_holds_across_sandboxes(work_root: Path) -> 
     assert_no_overlap(list(results))
 
 
+def test_one_sandbox_serves_successive_event_loops(work_root: Path) -> None:
+    """The agent caches one Sandbox per process; tests and tools may run several loops."""
+    sandbox = make_sandbox(work_root, max_concurrent_runs=1)
+
+    async def two_at_once() -> list[RunResult]:
+        request = RunRequest(language="python", source="print('hi')")
+        return list(await asyncio.gather(sandbox.run(request), sandbox.run(request)))
+
+    for _ in range(2):  # the second loop would hit a semaphore bound to the first one
+        assert [r.status for r in asyncio.run(two_at_once())] == [RunStatus.OK] * 2
+
+
 async def test_results_round_trip_through_json(sandbox: Sandbox) -> None:
     result = await sandbox.run(RunRequest(language="python", source="print('é ✓')"))
     again = RunResult.model_validate_json(result.model_dump_json())
