@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from livekit import api
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from interview_store import (
     InterviewPlan,
@@ -126,7 +126,11 @@ def test_setup_shows_validation_messages_beside_the_fields(page: Page, server: T
 
     page.get_by_label("Role or topic").fill("Backend engineer")
     expect(page.locator("#role-error")).to_be_hidden()
-    corrupt = {"name": "cv.pdf", "mimeType": "application/pdf", "buffer": corrupt_cv_pdf()}
+    corrupt: FilePayload = {
+        "name": "cv.pdf",
+        "mimeType": "application/pdf",
+        "buffer": corrupt_cv_pdf(),
+    }
     page.set_input_files("#cv", files=[corrupt])
     expect(page.locator(".drop-file")).to_contain_text("cv.pdf")
     submit.click()
@@ -141,9 +145,8 @@ def test_setup_shows_validation_messages_beside_the_fields(page: Page, server: T
     shot(page, "setup-validation")
 
     # a file type the server would refuse is caught before uploading
-    page.set_input_files(
-        "#cv", files=[{"name": "cv.txt", "mimeType": "text/plain", "buffer": b"hello"}]
-    )
+    text_file: FilePayload = {"name": "cv.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    page.set_input_files("#cv", files=[text_file])
     expect(page.locator("#cv-error")).to_contain_text("PDF or a Word")
     assert interview_count(server) == before, "a rejected form must not create an interview"
 
@@ -403,7 +406,9 @@ def test_recruiter_page_says_when_the_report_is_missing_or_failed_to_render(
         server,
         lambda s: s.set_report_render(
             failed_id,
-            ReportRender(state=ReportRenderState.FAILED, error="the page could not be drawn (ValueError)"),
+            ReportRender(
+                state=ReportRenderState.FAILED, error="the page could not be drawn (ValueError)"
+            ),
         ),
     )
     pending_id, _ = store_call(

@@ -42,6 +42,7 @@ from interview_store import (
     LearningItem,
     Observation,
     ObservationKind,
+    Phase,
     Recommendation,
     RecommendationValue,
     Recording,
@@ -218,11 +219,11 @@ def make_recording(path: Path, *, seconds: float, speech: Path) -> None:
             block = audio[start : start + chunk]
             if len(block) < chunk:
                 block = np.pad(block, (0, chunk - len(block)))
-            frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = 48000
-            frame.pts = start
-            frame.time_base = fractions.Fraction(1, 48000)
-            for packet in astream.encode(frame):
+            sound = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+            sound.sample_rate = 48000
+            sound.pts = start
+            sound.time_base = fractions.Fraction(1, 48000)
+            for packet in astream.encode(sound):
                 out.mux(packet)
         for packet in astream.encode():
             out.mux(packet)
@@ -252,7 +253,9 @@ def make_report(interview_id: str, t0: float) -> Report:
     strengths = ["Backed claims with numbers from real work."]
     improvements = ["Lead with the conclusion, then the detail."]
 
-    def dimension(key: str, name: str, score: float | None, runs: list[int], **kw: Any) -> DimensionScore:
+    def dimension(
+        key: str, name: str, score: float | None, runs: list[int], **kw: Any
+    ) -> DimensionScore:
         fields: dict[str, Any] = {
             "question": f"How strong is the candidate's {name.lower()}?",
             "supported": score is not None,
@@ -311,7 +314,11 @@ def make_report(interview_id: str, t0: float) -> Report:
                 ],
             ),
             dimension(
-                "problem_solving", "Problem solving", 3.5, [3, 4], rationale="Reasoned from load tests."
+                "problem_solving",
+                "Problem solving",
+                3.5,
+                [3, 4],
+                rationale="Reasoned from load tests.",
             ),
         ],
         human_review=[
@@ -377,10 +384,10 @@ async def seed_interview(
             TranscriptItem(
                 item_id=f"item-{i}",
                 speaker=speaker,
-                text=text,  # type: ignore[arg-type]
+                text=text,
                 start_time=t0 + start,
                 end_time=t0 + end,
-                phase=phase,
+                phase=Phase(phase),
             ),
         )
     for at, phase, prev in (

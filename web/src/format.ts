@@ -16,7 +16,7 @@ export function formatDate(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** `candidate_questions` → `Candidate questions`. */
+/** `system_design` → `System design`. */
 export function humanize(value: string | null | undefined): string {
   if (!value) return "";
   const s = value.replace(/_/g, " ");

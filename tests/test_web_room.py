@@ -1,0 +1,240 @@
+"""The interview room in a real browser against the real platform: Debian Chromium (fake camera
+and microphone) joins a real `livekit-server` on loopback through the token server, and the real
+agent worker (Gemini being the Live emulator) interviews it.
+
+What the page shows comes from what the agent publishes (its `lk.agent.state`, `interview.phase`
+and `interview.remaining_s` attributes, its `lk.transcription` text streams); what the page
+sends is checked on the server (LiveKit's RoomService), not in the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+import wave
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import pytest_asyncio
+from livekit import api
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from testkit.gemini_api import FakeGeminiApi
+from testkit.gemini_api import Reply as GeminiApiReply
+from testkit.gemini_live import FakeGeminiLive, Reply
+from testkit.platform_processes import E2EPlatform
+from testkit.tls import LocalTLS
+from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.browser,
+    pytest.mark.timeout(60),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+
+T = TypeVar("T")
+
+GREETING = "Hello Ada, welcome to your mock interview. Tell me about yourself."
+AGENT_MS = 20_000
+"""ms to wait for what the agent does (dispatch, greeting) on 2 busy cores."""
+# WebRTC between Chromium and livekit-server, both on 127.0.0.1
+ROOM_ARGS = [*CHROMIUM_ARGS, "--allow-loopback-in-peer-connection"]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def platform(
+    livekit_server_binary: Path, tmp_path_factory: pytest.TempPathFactory, tls: LocalTLS
+) -> AsyncIterator[E2EPlatform]:
+    """livekit-server, the token server serving the built web client, one agent worker."""
+    dist = ensure_web_build()
+    async with FakeGeminiLive(ssl_context=tls.server_context()) as live, FakeGeminiApi() as gapi:
+        gapi.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
+        platform = E2EPlatform(
+            workdir=tmp_path_factory.mktemp("web-room"),
+            live=live,
+            api=gapi,
+            ca_file=tls.ca_file,
+            extra_env={"WEB_DIST_DIR": str(dist)},
+        )
+        await asyncio.to_thread(platform.start, evals=False)
+        try:
+            yield platform
+        finally:
+            await asyncio.to_thread(platform.stop)
+
+
+def silence_wav(path: Path, *, seconds: float = 2.0) -> Path:
+    """Chromium's default fake microphone beeps, which the agent rightly hears as the candidate
+    talking over it; a silent candidate lets the greeting finish."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48_000)
+        w.writeframes(b"\0\0" * int(48_000 * seconds))
+    return path
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Browser]:
+    silence = silence_wav(tmp_path_factory.mktemp("media") / "silence.wav")
+    args = [*ROOM_ARGS, f"--use-file-for-fake-audio-capture={silence}"]
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield b
+        await b.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser, platform: E2EPlatform) -> AsyncIterator[Page]:
+    context = await browser.new_context(
+        base_url=platform.base_url, viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    await context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def livekit_api(platform: E2EPlatform) -> api.LiveKitAPI:
+    assert platform.node is not None
+    return api.LiveKitAPI(
+        platform.node.http_url, platform.node.options.api_key, platform.node.options.api_secret
+    )
+
+
+async def candidate_tracks(platform: E2EPlatform, room: str) -> dict[str, bool]:
+    """The browser's published tracks as the server sees them: source name → muted."""
+    async with livekit_api(platform) as lk:
+        resp = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+    tracks: dict[str, bool] = {}
+    for p in resp.participants:
+        if p.kind != api.ParticipantInfo.Kind.AGENT:
+            for t in p.tracks:
+                tracks[api.TrackSource.Name(t.source)] = t.muted
+    return tracks
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], ok: Callable[[T], bool], *, timeout_s: float = 10
+) -> T:
+    deadline = time.monotonic() + timeout_s
+    value = await check()
+    while not ok(value) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        value = await check()
+    assert ok(value), value
+    return value
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def rooms(platform: E2EPlatform) -> AsyncIterator[list[str]]:
+    """Rooms a test opened; deleted afterwards so the agent's job ends and the one worker is
+    free for the next test."""
+    opened: list[str] = []
+    yield opened
+    async with livekit_api(platform) as lk:
+        for room in opened:
+            with contextlib.suppress(api.TwirpError):
+                await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+
+
+async def join(page: Page, platform: E2EPlatform, rooms: list[str]) -> dict[str, str]:
+    """Create an interview as the setup page would, and open the room in this tab."""
+    platform.live.push(Reply.say(GREETING, audio_s=1.0))
+    created = await platform.create_interview(candidate_name="Ada")
+    rooms.append(created["room"])
+    await page.goto("/")
+    await page.evaluate(
+        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
+        {**created, "created_at": int(time.time() * 1000)},
+    )
+    await page.goto("/room")
+    return created
+
+
+async def test_room_shows_agent_state_captions_phase_and_time_left(
+    page: Page, platform: E2EPlatform, rooms: list[str]
+) -> None:
+    created = await join(page, platform, rooms)
+
+    state = page.locator("#agent-state")
+    await expect(state).to_have_text(re.compile(r"^Interviewer: "), timeout=AGENT_MS)
+    await expect(page.locator("#phase")).to_have_text("Intro", timeout=AGENT_MS)
+    await expect(page.locator("#phase")).to_have_attribute("data-phase", "intro")
+    # the agent publishes the seconds left; the page counts down from them between updates
+    remaining = page.locator("#remaining")
+    await expect(remaining).to_have_text(re.compile(r"^\d+:\d\d left$"), timeout=AGENT_MS)
+    first = await remaining.text_content()
+    await expect(remaining).not_to_have_text(first or "", timeout=5_000)
+    # the greeting's transcription arrives as captions
+    await expect(page.locator("#captions")).to_contain_text(
+        "welcome to your mock interview", timeout=AGENT_MS
+    )
+    await expect(page.locator("#captions .caption.them .who").first).to_have_text("Interviewer")
+    # LiveKit's visualizer follows the agent's state
+    await expect(page.locator(".agent-bars .lk-audio-bar")).to_have_count(7)
+    await expect(state).to_have_text(re.compile(r"Listening|Speaking|Thinking"))
+
+    # the microphone and camera reached the server
+    tracks = await eventually(
+        lambda: candidate_tracks(platform, created["room"]),
+        lambda t: {"MICROPHONE", "CAMERA"} <= set(t),
+    )
+    assert tracks["MICROPHONE"] is False
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "web-room-live.png"), full_page=True)
+
+    # mute: the server sees the microphone muted, and the button says how to undo it
+    await page.get_by_role("button", name="Mute").click()
+    await expect(page.get_by_role("button", name="Unmute")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await eventually(
+        lambda: candidate_tracks(platform, created["room"]), lambda t: t.get("MICROPHONE") is True
+    )
+    await page.get_by_role("button", name="Unmute").click()
+    await eventually(
+        lambda: candidate_tracks(platform, created["room"]), lambda t: t.get("MICROPHONE") is False
+    )
+
+    # screen share: Chromium's fake capture is published as a screen-share track
+    await page.get_by_role("button", name="Share screen").click()
+    await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible()
+    await eventually(
+        lambda: candidate_tracks(platform, created["room"]), lambda t: "SCREEN_SHARE" in t
+    )
+
+    # captions can be hidden
+    await page.get_by_role("button", name="Captions").click()
+    await expect(page.locator("#captions")).to_have_count(0)
+
+    # leaving asks first, then takes the candidate to the feedback page
+    page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+    await page.get_by_role("button", name="Leave").click()
+    await page.wait_for_url(f"**/feedback/{created['interview_id']}")
+    await expect(page.get_by_role("heading", name="Preparing your feedback")).to_be_visible()
+    await eventually(lambda: candidate_tracks(platform, created["room"]), lambda t: not t)
+
+
+async def test_room_ends_with_thanks_when_the_interview_is_closed(
+    page: Page, platform: E2EPlatform, rooms: list[str]
+) -> None:
+    created = await join(page, platform, rooms)
+    await expect(page.locator("#agent-state")).to_have_text(
+        re.compile(r"^Interviewer: "), timeout=AGENT_MS
+    )
+
+    async with livekit_api(platform) as lk:
+        await lk.room.delete_room(api.DeleteRoomRequest(room=created["room"]))
+
+    await expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    link = page.get_by_role("link", name="See your feedback")
+    await expect(link).to_have_attribute("href", f"/feedback/{created['interview_id']}")
