@@ -33,9 +33,13 @@ _GOALS: dict[Phase, str] = {
         "up on vague answers."
     ),
     Phase.CODING: (
-        "Give one coding problem suited to the level. Let the candidate think aloud; they may "
-        "be silent while they work, which is fine. Answer clarifying questions without giving "
-        "the solution, then discuss complexity and edge cases."
+        "The problem appears on the candidate's screen with an editor: introduce it in one or "
+        "two sentences, never read it out. Let them think aloud and work in silence; do not "
+        "answer every pause: speak when they address you, are stuck for long, or a private "
+        "note shows something worth one question. Hints only through give_hint, in order; "
+        "change_problem if it is far too hard or easy. Private notes and the code are never "
+        "read aloud. Answer clarifying questions without giving the solution, then discuss "
+        "complexity and edge cases."
     ),
     Phase.BEHAVIOURAL: (
         "Ask behavioural questions (teamwork, conflict, ownership, failure), one at a time. "

@@ -20,10 +20,11 @@ from livekit.agents.voice.io import TimedString
 
 from interview_store import EventKind
 
+from .coding import CodingError, CodingWorkspace
 from .hygiene import scrub_stream
 from .instructions import build_instructions
 from .interview_context import Followup, InterviewContext
-from .phases import PhaseError
+from .phases import Phase, PhaseError
 
 logger = logging.getLogger("agent.interviewer")
 
@@ -41,10 +42,17 @@ OPENING = (
 
 
 class Interviewer(Agent):
-    def __init__(self, ictx: InterviewContext, *, greet: bool = True) -> None:
+    def __init__(
+        self,
+        ictx: InterviewContext,
+        *,
+        greet: bool = True,
+        coding: CodingWorkspace | None = None,
+    ) -> None:
         super().__init__(instructions=build_instructions(ictx.plan, ictx.phases))
         self._ictx = ictx
         self._greet = greet
+        self._coding = coding
         self._closing: asyncio.Task[None] | None = None
 
     async def on_enter(self) -> None:
@@ -81,10 +89,17 @@ class Interviewer(Agent):
         except PhaseError as e:
             raise ToolError(str(e)) from None
         await self.apply_phase()
-        return (
+        done = (
             f"Now in '{change.to_phase.value}'. Follow the CURRENT PHASE instructions; "
             "continue speaking naturally without mentioning this step."
         )
+        if change.to_phase == Phase.CODING and self._coding is not None:
+            try:
+                problem = self._coding.present()
+            except CodingError as e:
+                return f"{done} No coding problem could be shown ({e}); give one verbally."
+            return f"{done} {_problem_brief(problem.title, problem.difficulty.value)}"
+        return done
 
     @function_tool
     async def flag_followup(
@@ -118,6 +133,51 @@ class Interviewer(Agent):
             f"Explain '{concept}' in at most two simple sentences, ask one simpler follow-up "
             "question, then return to interviewing."
         )
+
+    @function_tool
+    async def change_problem(
+        self,
+        ctx: RunContext[InterviewContext],
+        direction: Literal["easier", "harder"],
+        reason: str,
+    ) -> str:
+        """Coding phase only: replace the coding problem on the candidate's screen with an
+        easier one (they are stuck far beyond hints) or a harder one (they solved it quickly).
+
+        Args:
+            direction: "easier" or "harder"
+            reason: one short sentence on why
+        """
+        workspace = self._workspace(ctx.userdata)
+        try:
+            problem = workspace.step(direction)
+        except CodingError as e:
+            raise ToolError(str(e)) from None
+        return _problem_brief(problem.title, problem.difficulty.value)
+
+    @function_tool
+    async def give_hint(self, ctx: RunContext[InterviewContext]) -> str:
+        """Coding phase only: the next hint for the problem on screen, gentlest first. Use it
+        when the candidate is stuck or asks for a hint; it is counted in the report."""
+        workspace = self._workspace(ctx.userdata)
+        try:
+            number, total, text = workspace.next_hint()
+        except CodingError as e:
+            raise ToolError(str(e)) from None
+        return (
+            f"Hint {number} of {total}; give it in your own words in one or two sentences, "
+            f"without revealing the solution: {text}"
+        )
+
+    def _workspace(self, ictx: InterviewContext) -> CodingWorkspace:
+        if self._coding is None:
+            raise ToolError("there is no coding workspace in this interview")
+        if ictx.phases.current != Phase.CODING:
+            raise ToolError(
+                f"only in the coding phase (now in '{ictx.phases.current.value}'); "
+                "use transition_section to get there"
+            )
+        return self._coding
 
     @function_tool
     async def candidate_needs_time(self, ctx: RunContext[InterviewContext]) -> str:
@@ -162,3 +222,12 @@ class Interviewer(Agent):
         finally:
             session.off("agent_state_changed", on_state)
         session.shutdown(drain=True)
+
+
+def _problem_brief(title: str, difficulty: str) -> str:
+    return (
+        f"The {difficulty} problem '{title}' is now on the candidate's screen with an editor, "
+        "the examples and Run/Submit buttons. Introduce it in one or two sentences without "
+        "reading it out, ask them to think aloud, then let them work; private notes will tell "
+        "you about their runs and edits."
+    )

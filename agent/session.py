@@ -13,6 +13,7 @@ from typing import Any
 from google.genai import types
 from livekit.agents import AgentSession, llm, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.utils import is_given
 from livekit.plugins import google, silero
 
 from .interview_context import InterviewContext
@@ -116,3 +117,28 @@ def force_reconnect(session: AgentSession[Any], *, voice: str) -> bool:
     restart(voice=voice + "-reconnect")
     restart(voice=voice)
     return True
+
+
+def set_end_of_speech_silence(session: AgentSession[Any], *, silence_ms: int, voice: str) -> bool:
+    """Change Gemini's server-side end-of-speech silence. The Live API reads
+    `realtime_input_config` only in the connection's setup and the plugin's `update_options`
+    does not take it, so the model's options are changed and the connection restarted with
+    its resumption handle (the conversation continues). Returns False for other models."""
+    model = session.llm
+    if not isinstance(model, google.realtime.RealtimeModel):
+        return False
+    opts = model._opts  # the plugin's options object, shared with its sessions; no setter
+    current = (
+        opts.realtime_input_config
+        if is_given(opts.realtime_input_config)
+        else types.RealtimeInputConfig()
+    )
+    detection = current.automatic_activity_detection or types.AutomaticActivityDetection()
+    opts.realtime_input_config = current.model_copy(
+        update={
+            "automatic_activity_detection": detection.model_copy(
+                update={"silence_duration_ms": silence_ms}
+            )
+        }
+    )
+    return force_reconnect(session, voice=voice)

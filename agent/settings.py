@@ -63,6 +63,10 @@ class AgentSettings(StoreSettings):
     """PEM bundle to trust for GEMINI_BASE_URL (a private CA or an emulator's cert)."""
     gemini_silence_ms: int = Field(default=800, ge=100, le=10_000)
     """Gemini's server-side end-of-speech silence before it answers (its turn detector)."""
+    gemini_coding_silence_ms: int = Field(default=3000, ge=100, le=10_000)
+    """The same silence in the coding phase, where candidates think aloud with long pauses.
+    Gemini reads it only at connection setup, so entering and leaving coding reconnects once
+    (with session resumption) as soon as both sides are quiet (`agent/coding/turn_taking.py`)."""
 
     # --- turn-taking ----------------------------------------------------------------------
     vad_min_silence_s: float = Field(default=0.4, gt=0)
@@ -88,6 +92,19 @@ class AgentSettings(StoreSettings):
     """How often an overrunning phase is nudged again."""
     publish_interval_s: float = Field(default=5.0, gt=0)
     """How often the remaining time is refreshed in the agent's participant attributes."""
+
+    # --- coding workspace (agent/coding/) -------------------------------------------------
+    coding_max_code_bytes: int = Field(default=60_000, ge=1024)
+    """Largest code (UTF-8 bytes) the page may send to run, submit or snapshot; the sandbox's
+    own source limit (SANDBOX_MAX_SOURCE_BYTES, 64 KiB) must leave room for the test harness."""
+    coding_runs_per_minute: int = Field(default=10, ge=1)
+    """Run + Submit clicks accepted per interview per minute; more get a clear error."""
+    coding_snapshots_per_minute: int = Field(default=60, ge=1)
+    """Code snapshots accepted per minute (the page debounces to about one every 2 s)."""
+    coding_note_min_changed_lines: int = Field(default=5, ge=1)
+    """A snapshot changing at least this many lines is worth a private note to the model."""
+    coding_note_interval_s: float = Field(default=30.0, ge=0)
+    """At most one snapshot note per this many seconds (run results always get one)."""
 
     @field_validator("phase_weights")
     @classmethod

@@ -42,6 +42,14 @@ from interview_store import (
 )
 
 from . import capacity, prometheus_metrics
+from .coding import (
+    CodingOptions,
+    CodingRpc,
+    CodingTurnTaking,
+    CodingWorkspace,
+    chat_context_sink,
+    shared_sandbox,
+)
 from .interview_context import AgentOptions, InterviewContext
 from .interviewer import Interviewer
 from .pacing import Pacer, Publisher
@@ -52,6 +60,7 @@ from .session import (
     build_session,
     force_reconnect,
     load_vad,
+    set_end_of_speech_silence,
 )
 from .settings import AgentSettings
 from .vision import VisionService, VisionSettings
@@ -71,6 +80,9 @@ class InterviewRun:
     vision: VisionService | None
     recorder: InterviewRecorder | None
     owns_store: bool
+    coding: CodingWorkspace | None = None
+    """The coding workspace (problem, runs, snapshots); its RPC methods are on the agent's
+    local participant when the interview runs in a room."""
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -212,7 +224,19 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         options=parts.options,
         clock=parts.clock,
     )
-    agent = Interviewer(ictx, greet=parts.greet)
+
+    async def publish(attrs: dict[str, str]) -> None:
+        if ctx.room.isconnected():
+            await ctx.room.local_participant.set_attributes(attrs)
+
+    attributes = publish if parts.media is None else parts.media.attributes
+    coding = CodingWorkspace(
+        ictx,
+        options=CodingOptions.from_settings(parts.settings),
+        sandbox=shared_sandbox(),
+        publish=attributes,
+    )
+    agent = Interviewer(ictx, greet=parts.greet, coding=coding)
     vision = None
     if parts.vision is not None:
         vision = VisionService(
@@ -248,10 +272,6 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
     ictx.log.attach(session)
     prometheus_metrics.attach_session_metrics(session)  # turn latency, Gemini errors/reconnects
 
-    async def publish(attrs: dict[str, str]) -> None:
-        if ctx.room.isconnected():
-            await ctx.room.local_participant.set_attributes(attrs)
-
     voice = parts.settings.gemini_voice
 
     async def on_stall() -> None:
@@ -262,7 +282,13 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
             )
         session.generate_reply(instructions=RECONNECT_PROMPT)
 
-    attributes = publish if parts.media is None else parts.media.attributes
+    CodingTurnTaking(
+        ictx,
+        session,
+        apply=lambda ms: set_end_of_speech_silence(session, silence_ms=ms, voice=voice),
+        conversation_ms=parts.settings.gemini_silence_ms,
+        coding_ms=parts.settings.gemini_coding_silence_ms,
+    )
     pacer = Pacer(ictx, session, agent, publish=attributes, on_stall=on_stall)
     run = InterviewRun(
         ictx=ictx,
@@ -271,6 +297,7 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         vision=vision,
         recorder=recorder,
         owns_store=parts.owns_store,
+        coding=coding,
     )
     _RUNS[ctx.job.id] = run
     prometheus_metrics.interview_started()  # ended in on_session_end, which pops _RUNS
@@ -292,6 +319,11 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
             video_input=True, participant_identity=record.candidate_identity
         )
     await session.start(agent, **start_options)
+    coding.set_notes(chat_context_sink(session))
+    if in_room:
+        CodingRpc(coding, candidate_identity=record.candidate_identity).register(
+            ctx.room.local_participant
+        )
     if recorder is not None and in_room:
         recorder.watch(ctx.room)  # room composite once the agent's audio is published
     if vision is not None:
@@ -312,6 +344,8 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
     await run.pacer.aclose()
     if run.vision is not None:
         await run.vision.aclose()  # last face window, pipeline stats
+    if run.coding is not None:
+        await run.coding.aclose()  # pending notes only: runs and snapshots are already queued
     usage = [
         u.model_dump(mode="json") if hasattr(u, "model_dump") else dict(vars(u))
         for u in run.session.usage.model_usage

@@ -288,9 +288,11 @@ async def test_tools_and_guards_as_the_model_sees_them(harness: Scripted) -> Non
     assert "CURRENT PHASE: technical" in h.llm.requests[-1].instructions[0]
     all_tools = [
         "candidate_needs_time",
+        "change_problem",
         "end_interview",
         "explain_concept",
         "flag_followup",
+        "give_hint",
         "transition_section",
     ]
     assert all(req.tools == all_tools for req in h.llm.requests)

@@ -1,0 +1,180 @@
+"""The candidate's page talks to the coding workspace over LiveKit RPC, on the agent's local
+participant (no side channel: the page already holds a room connection and an identity).
+
+- `coding.problem` `{}` -> `{"problem": the candidate view or null, "hints": [given]}`
+- `coding.run` `{"code", "language"}` -> the judge result on the visible tests
+- `coding.submit` `{"code", "language"}` -> the judge result on the hidden tests (pass/fail
+  and error per test, never arguments or expected values)
+- `coding.snapshot` `{"code", "language", "seq"?}` -> `{"ok": true}`
+
+The page fetches `coding.problem` whenever the agent attribute `interview.problem_id`
+changes. Refusals are `rtc.RpcError` with a `CodingErrorCode` (2001-2008) and a message for
+the candidate. Only this interview's candidate may call. Answers stay under LiveKit's RPC
+payload cap (15 KiB): long outputs and test values are cut to fit.
+
+Runs can take seconds (C++ compiles): the page should call with a `responseTimeout` of about
+60 s. The handlers await the sandbox's subprocesses on the event loop, never blocking it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from livekit import rtc
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from problem_bank import JudgeResult
+
+from .errors import CodingError, CodingErrorCode
+from .workspace import CodingWorkspace, Which
+
+logger = logging.getLogger("agent.coding")
+
+METHOD_PROBLEM = "coding.problem"
+METHOD_RUN = "coding.run"
+METHOD_SUBMIT = "coding.submit"
+METHOD_SNAPSHOT = "coding.snapshot"
+
+MAX_RESPONSE_BYTES = 14_000
+"""Under LiveKit's 15 KiB RPC payload limit, with room for the envelope."""
+PAYLOAD_OVERHEAD_BYTES = 4096
+"""JSON escaping and the other fields, on top of the code limit, before we even parse."""
+
+Handler = Callable[[rtc.RpcInvocationData], Awaitable[str]]
+
+
+class CodePayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    code: str
+    language: str
+    seq: int | None = None
+    """Snapshots only: the page's counter, so a reader can tell order and gaps."""
+
+
+class CodingRpc:
+    def __init__(self, workspace: CodingWorkspace, *, candidate_identity: str | None) -> None:
+        self._workspace = workspace
+        self._candidate = candidate_identity
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            METHOD_PROBLEM: self._problem,
+            METHOD_RUN: self._run,
+            METHOD_SUBMIT: self._submit,
+            METHOD_SNAPSHOT: self._snapshot,
+        }
+
+    def register(self, participant: rtc.LocalParticipant) -> None:
+        for method, handler in self.handlers().items():
+            participant.register_rpc_method(method, handler)
+
+    def unregister(self, participant: rtc.LocalParticipant) -> None:
+        for method in self.handlers():
+            participant.unregister_rpc_method(method)
+
+    # --- methods ------------------------------------------------------------------------
+
+    async def _problem(self, data: rtc.RpcInvocationData) -> str:
+        self._allowed(data)
+        return json.dumps(self._workspace.view())
+
+    async def _run(self, data: rtc.RpcInvocationData) -> str:
+        return await self._judge(data, "visible")
+
+    async def _submit(self, data: rtc.RpcInvocationData) -> str:
+        return await self._judge(data, "hidden")
+
+    async def _snapshot(self, data: rtc.RpcInvocationData) -> str:
+        self._allowed(data)
+        payload = self._parse(data)
+        with _as_rpc_error():
+            self._workspace.snapshot(code=payload.code, language=payload.language, seq=payload.seq)
+        return json.dumps({"ok": True})
+
+    async def _judge(self, data: rtc.RpcInvocationData, which: Which) -> str:
+        self._allowed(data)
+        payload = self._parse(data)
+        with _as_rpc_error():
+            result = await self._workspace.run(
+                code=payload.code, language=payload.language, which=which
+            )
+        return fit_response(result)
+
+    # --- checks -------------------------------------------------------------------------
+
+    def _allowed(self, data: rtc.RpcInvocationData) -> None:
+        if self._candidate is not None and data.caller_identity != self._candidate:
+            logger.warning("coding RPC from a participant other than the candidate")
+            raise _rpc_error(
+                CodingError(CodingErrorCode.FORBIDDEN, "only the candidate can use the editor")
+            )
+
+    def _parse(self, data: rtc.RpcInvocationData) -> CodePayload:
+        limit = self._workspace.options.max_code_bytes + PAYLOAD_OVERHEAD_BYTES
+        if len(data.payload.encode()) > limit:
+            raise _rpc_error(
+                CodingError(
+                    CodingErrorCode.TOO_LARGE,
+                    f"the request is over {limit} bytes; the code limit is "
+                    f"{self._workspace.options.max_code_bytes} bytes",
+                )
+            )
+        try:
+            return CodePayload.model_validate_json(data.payload)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'payload'}: {err['msg']}"
+                for err in e.errors(include_input=False, include_url=False)
+            )
+            raise _rpc_error(
+                CodingError(
+                    CodingErrorCode.INVALID_PAYLOAD,
+                    f'expected a JSON object {{"code": string, "language": string}} '
+                    f"({problems[:300]})",
+                )
+            ) from None
+
+
+def fit_response(result: JudgeResult) -> str:
+    """The judge result as JSON under `MAX_RESPONSE_BYTES`: first the program's own output is
+    shortened, then per-test values, so the verdict always reaches the page."""
+    body: dict[str, Any] = result.model_dump(mode="json")
+    text = json.dumps(body)
+    for limit in (2000, 500, 0):
+        if len(text.encode()) <= MAX_RESPONSE_BYTES:
+            return text
+        for key in ("stdout", "stderr"):
+            body[key] = _cut(body[key], limit)
+        body["truncated"] = True
+        text = json.dumps(body)
+    for limit in (200, 40):
+        if len(text.encode()) <= MAX_RESPONSE_BYTES:
+            return text
+        for test in body["tests"]:
+            for key in ("args", "expected", "got"):
+                if test.get(key) is not None:
+                    test[key] = _cut(json.dumps(test[key]), limit)
+        text = json.dumps(body)
+    return text
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…(cut)"
+
+
+def _rpc_error(error: CodingError) -> rtc.RpcError:
+    return rtc.RpcError(int(error.code), error.message)
+
+
+@contextlib.contextmanager
+def _as_rpc_error() -> Iterator[None]:
+    """Turn a workspace refusal into the RpcError the page gets."""
+    try:
+        yield
+    except CodingError as e:
+        raise _rpc_error(e) from None
