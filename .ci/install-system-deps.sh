@@ -11,6 +11,8 @@ packages=(
   libgl1 libglib2.0-0   # OpenCV (pulled in by mediapipe) loads these at import
   redis-server          # the two-node LiveKit cluster in the end-to-end tests
   bubblewrap            # sandbox/: namespaces for untrusted candidate code
+  python3-minimal       # sandbox/: the interpreter candidates' Python runs on (/usr/bin/python3)
+  nodejs                # sandbox/: JavaScript runs on the system Node (/usr/bin/node)
   g++                   # sandbox/: the compiled language candidates may choose
   prometheus            # promtool checks and unit-tests the alert rules in deploy/
 )
