@@ -10,13 +10,16 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+import wave
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from livekit import rtc
+from livekit.agents import vad
 
 import agent.worker
 from agent.coding import (
@@ -31,10 +34,14 @@ from agent.coding import (
     CodingWorkspace,
 )
 from agent.coding.rpc import MAX_RESPONSE_BYTES, fit_response
+from agent.session import build_realtime_model
 from interview_store import EventKind, InterviewEvent, InterviewStore, InterviewType
 from problem_bank import Difficulty, JudgeResult, Problem, default_bank
-from testkit.agent_harness import AgentHarness, agent_settings, interview_harness
+from testkit.agent_harness import AgentHarness, agent_settings, interview_harness, quick_options
+from testkit.audio_io import MIC_RATE, CapturingSpeaker, WavMicrophone, espeak_wav
+from testkit.gemini_live import FakeGeminiLive
 from testkit.interview_fixtures import FakeClock, sample_plan
+from testkit.tls import LocalTLS
 from tests.fake_llm import FakeLLM, ToolCall, Turn
 from tests.sandbox_support import make_sandbox, work_root
 
@@ -408,3 +415,106 @@ def test_responses_fit_livekits_rpc_payload_limit() -> None:
     body = json.loads(text)
     assert body["passed"] == 0 and body["total"] == 40 and len(body["tests"]) == 40
     assert body["truncated"] is True
+
+
+# --- patient turn-taking while coding (the real Gemini plugin against the Live emulator) --------
+
+
+@pytest.fixture(scope="module")
+def think_aloud(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three think-aloud fragments separated by 2-second pauses, as one 16 kHz WAV."""
+    d = tmp_path_factory.mktemp("think-aloud")
+    fragments = ["So I loop over the array.", "Then a hash map.", "And check the complement."]
+    pause = np.zeros(2 * MIC_RATE, dtype=np.int16)
+    parts: list[np.ndarray] = []
+    for i, text in enumerate(fragments):
+        wav = espeak_wav(text, d / f"fragment{i}.wav")
+        with wave.open(str(wav), "rb") as w:
+            parts.append(np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16))
+        if i < len(fragments) - 1:
+            parts.append(pause)
+    out = d / "think_aloud.wav"
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(MIC_RATE)
+        w.writeframes(np.concatenate(parts).tobytes())
+    return out
+
+
+def _setup_silence_ms(setup: dict[str, Any]) -> int:
+    ric = setup.get("realtimeInputConfig") or setup.get("realtime_input_config") or {}
+    aad = ric.get("automaticActivityDetection") or ric.get("automatic_activity_detection") or {}
+    return int(aad.get("silenceDurationMs") or aad.get("silence_duration_ms"))
+
+
+async def _wait_for(cond: Callable[[], bool], within: float = 8.0) -> None:
+    async with asyncio.timeout(within):
+        while not cond():  # noqa: ASYNC110  (state owned by the session and the emulator)
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.timeout(40)
+async def test_think_aloud_pauses_are_answered_in_conversation_but_not_while_coding(
+    sqlite_store: InterviewStore,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    silero: vad.VAD,
+    think_aloud: Path,
+) -> None:
+    settings = agent_settings(
+        tmp_path, gemini_base_url=emulator.base_url, gemini_ca_file=tls.ca_file
+    )
+    mic = WavMicrophone(speed=2.0)  # audio time runs twice as fast; pauses are still 2 s of it
+    async with interview_harness(
+        sqlite_store,
+        settings=settings,
+        llm_model=build_realtime_model(settings),
+        vad_model=silero,
+        audio_input=mic,
+        audio_output=CapturingSpeaker(),
+        plan=sample_plan(InterviewType.CODING),
+        options=quick_options(reply_stall_timeout_s=60),
+    ) as h:
+        st = emulator.state
+        try:
+            await _wait_for(lambda: st.connections == 1 and h.session.agent_state == "listening")
+            assert _setup_silence_ms(st.setups[0]) == settings.gemini_silence_ms == 800
+
+            # conversation: every 2-second pause ends a turn and gets an answer
+            before = st.user_turns
+            mic.say(think_aloud)
+            await asyncio.wait_for(mic.played.wait(), 15)
+            await _wait_for(lambda: st.user_turns - before == 3)
+            await _wait_for(lambda: h.session.agent_state == "listening")
+
+            # coding: once the interviewer has spoken, the connection resumes with 3 s
+            h.ictx.phases.transition("coding", reason="test")
+            h.session.generate_reply(instructions="Present the problem.")
+            await _wait_for(lambda: len(st.setups) == 2)
+            assert _setup_silence_ms(st.setups[-1]) == settings.gemini_coding_silence_ms == 3000
+            assert st.resumed_with  # the same conversation, continued with its handle
+            await _wait_for(lambda: h.session.agent_state == "listening")
+            turns, replies = st.user_turns, st.replies_sent
+            mic.say(think_aloud)
+            await asyncio.wait_for(mic.played.wait(), 15)
+            await _wait_for(lambda: st.user_turns > turns)  # after the long final silence
+            await asyncio.sleep(0.5)
+            assert st.user_turns - turns == 1  # the pauses were not turns
+            await _wait_for(lambda: st.replies_sent == replies + 1)
+
+            # leaving coding restores the conversation's silence
+            h.ictx.phases.transition("candidate_questions", reason="test")
+            h.session.generate_reply(instructions="Invite questions.")
+            await _wait_for(lambda: len(st.setups) == 3)
+            assert _setup_silence_ms(st.setups[-1]) == 800
+        finally:
+            mic.close()
+        rec = await h.record()
+    notes = [e.data for e in rec.events_of(EventKind.NOTE) if e.data.get("note") == "turn_taking"]
+    assert notes == [
+        {"note": "turn_taking", "silence_ms": 3000, "reconnected": True},
+        {"note": "turn_taking", "silence_ms": 800, "reconnected": True},
+    ]
+    assert st.errors == []

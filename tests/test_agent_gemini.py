@@ -147,9 +147,11 @@ async def test_full_interview_over_gemini_live_with_real_audio(
     names = sorted(f["name"] for t in setup["tools"] for f in t.get("functionDeclarations", []))
     assert names == [
         "candidate_needs_time",
+        "change_problem",
         "end_interview",
         "explain_concept",
         "flag_followup",
+        "give_hint",
         "transition_section",
     ]
     assert "CURRENT PHASE: intro" in setup["systemInstruction"]["parts"][0]["text"]
