@@ -275,12 +275,15 @@ def test_dockerfile_is_multi_stage_uv_non_root_and_bakes_models() -> None:
     # face models fetched at build time by the vision package's own script
     assert "python -m agent.vision.fetch_models --dest /app/models/face" in text
     assert "VISION_MODELS_DIR=/app/models/face" in text
-    # the runtime user is not root, and every image inherits it
-    users = re.findall(r"^USER (\S+)$", text, re.MULTILINE)
-    assert users and all(not u.startswith(("root", "0")) for u in users)
+    # every image runs as the non-root runtime user: a stage may switch to root only to install
+    # packages, and its last USER is non-root again
+    blocks = dict(zip(names, re.split(r"^FROM \S+ AS \S+$", text, flags=re.MULTILINE)[1:]))
+    assert re.findall(r"^USER (\S+)$", blocks["runtime"], re.MULTILINE)[-1] == "10001:0"
     runtime_index = names.index("runtime")
     for base, name in stages[runtime_index + 1 :]:
         assert base == "runtime", f"stage {name} must build on the non-root runtime"
+        users = re.findall(r"^USER (\S+)$", blocks[name], re.MULTILINE)
+        assert not users or users[-1] == "10001:0", f"stage {name} must end as the runtime user"
     # exec: python itself receives SIGTERM (and drains); umask: egress can write next to us
     assert 'CMD ["sh", "-c", "umask 0002 && exec python -m agent start"]' in text
 
