@@ -57,7 +57,21 @@ def load_wav_48k(path: Path) -> np.ndarray:
         if w.getnchannels() > 1:
             pcm = pcm.reshape(-1, w.getnchannels())[:, 0]
     idx = (np.arange(int(len(pcm) * MIC_RATE / rate)) * rate / MIC_RATE).astype(np.int64)
-    return np.ascontiguousarray(pcm[idx])
+    return trim_silence(np.ascontiguousarray(pcm[idx]))
+
+
+def trim_silence(pcm: np.ndarray, *, threshold: float = AUDIBLE_RMS) -> np.ndarray:
+    """Without leading and trailing quiet (espeak-ng pads ~0.3 s): "end of speech" is then the
+    last sound, which is what a latency measured from it must start at."""
+    window = MIC_RATE * FRAME_MS // 1000
+    loud = [
+        i
+        for i in range(0, len(pcm) - window + 1, window)
+        if np.sqrt(np.mean(pcm[i : i + window].astype(np.float32) ** 2)) >= threshold
+    ]
+    if not loud:
+        return pcm
+    return np.ascontiguousarray(pcm[loud[0] : loud[-1] + window])
 
 
 class RtcCandidate:
@@ -69,12 +83,15 @@ class RtcCandidate:
         self._camera = camera_rgb
         self.room = rtc.Room()
         self.agent_audio = AgentAudio()
+        """Every remote audio track heard (in an interview: the agent's)."""
         self.attribute_updates: list[dict[str, str]] = []
         self._speech: list[np.ndarray] = []
         self._speech_done: list[asyncio.Event] = []
         self._speech_ended_at: list[float] = []
+        self._speech_started_at: list[float] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._mic = rtc.AudioSource(MIC_RATE, 1)
+        # a short queue: the pump paces in real time, and a deep queue would delay the speech
+        self._mic = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=100)
         self._agent_joined = asyncio.Event()
         self._audio_subscribed = asyncio.Event()
 
@@ -151,6 +168,30 @@ class RtcCandidate:
             await asyncio.sleep(0.05)
         raise TimeoutError(f"agent attribute {name!r} not seen within {timeout_s} s")
 
+    async def wait_for_quiet(self, *, quiet_s: float = 0.5, timeout_s: float = 30) -> None:
+        """Until no audible agent frame arrived for `quiet_s` (the agent finished speaking)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            heard = self.agent_audio.audible(after=time.perf_counter() - quiet_s)
+            if not heard:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"the agent kept speaking for {timeout_s} s")
+
+    async def measure_turns(
+        self, speech: np.ndarray, *, turns: int, timeout_s: float = 15
+    ) -> list[float]:
+        """Say `speech` `turns` times, each after the agent's reply ended; per turn, ms from
+        the end of our speech to the first audible agent frame (through the real media path)."""
+        latencies: list[float] = []
+        for _ in range(turns):
+            await self.wait_for_quiet()
+            await asyncio.wait_for(self.say(speech).wait(), 60)
+            ended = self._speech_ended_at[-1]
+            heard = await self.wait_for_audible(after=ended, timeout_s=timeout_s)
+            latencies.append((heard - ended) * 1000)
+        return latencies
+
     def say(self, pcm_48k: np.ndarray) -> asyncio.Event:
         """Queue an utterance; the event is set when its last sample has been sent."""
         done = asyncio.Event()
@@ -159,8 +200,13 @@ class RtcCandidate:
         return done
 
     @property
+    def speech_started_at(self) -> list[float]:
+        """perf_counter time the first sample of each utterance left the audio source."""
+        return list(self._speech_started_at)
+
+    @property
     def speech_ended_at(self) -> list[float]:
-        """perf_counter time each queued utterance finished sending."""
+        """perf_counter time the last sample of each utterance left the audio source."""
         return list(self._speech_ended_at)
 
     async def selected_candidate_addresses(self) -> list[tuple[str, str]]:
@@ -240,19 +286,21 @@ class RtcCandidate:
         while True:
             if current is None and self._speech:
                 current, pos = self._speech.pop(0), 0
+                self._speech_started_at.append(time.perf_counter() + self._mic.queued_duration)
             if current is not None:
                 chunk = current[pos : pos + spf]
                 pos += spf
                 if chunk.size < spf:
                     chunk = np.concatenate([chunk, silence[: spf - chunk.size]])
-                if pos >= current.size:
-                    current = None
-                    self._speech_ended_at.append(time.perf_counter())
-                    self._speech_done.pop(0).set()
             else:
                 chunk = silence
             frame = rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, spf)
             await self._mic.capture_frame(frame)
+            if current is not None and pos >= current.size:
+                current = None
+                # the last sample leaves the source once what is queued before it has played
+                self._speech_ended_at.append(time.perf_counter() + self._mic.queued_duration)
+                self._speech_done.pop(0).set()
             sent += 1
             delay = start + sent * FRAME_MS / 1000 - time.perf_counter()
             if delay > 0:
