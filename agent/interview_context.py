@@ -21,6 +21,7 @@ from interview_store import InterviewPlan, InterviewStore
 
 from .persistence import InterviewLog
 from .phases import Phase, PhaseMachine
+from .plan_progress import PlanProgress
 from .settings import AgentSettings
 from .store_writer import StoreWriter
 
@@ -94,6 +95,8 @@ class InterviewContext:
         self.phases.subscribe(self.log.phase_changed)
         self.log.on_agent_turn(self.phases.note_agent_spoke)
         self.hints_given = 0
+        self.progress = PlanProgress(plan.design)
+        """Planned questions asked, their outcomes and the difficulty ladder."""
         self.followups: list[Followup] = []
         self.needs_time = False
         """Set by `candidate_needs_time`; cleared when the candidate speaks again."""

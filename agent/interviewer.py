@@ -25,6 +25,7 @@ from .hygiene import scrub_stream
 from .instructions import build_instructions
 from .interview_context import Followup, InterviewContext
 from .phases import Phase, PhaseError
+from .plan_progress import PlanError
 
 logger = logging.getLogger("agent.interviewer")
 
@@ -49,7 +50,7 @@ class Interviewer(Agent):
         greet: bool = True,
         coding: CodingWorkspace | None = None,
     ) -> None:
-        super().__init__(instructions=build_instructions(ictx.plan, ictx.phases))
+        super().__init__(instructions=build_instructions(ictx.plan, ictx.phases, ictx.progress))
         self._ictx = ictx
         self._greet = greet
         self._coding = coding
@@ -61,7 +62,8 @@ class Interviewer(Agent):
 
     async def apply_phase(self) -> None:
         """Re-send the instructions for the machine's current phase (no reconnect)."""
-        await self.update_instructions(build_instructions(self._ictx.plan, self._ictx.phases))
+        ictx = self._ictx
+        await self.update_instructions(build_instructions(ictx.plan, ictx.phases, ictx.progress))
 
     def transcription_node(
         self, text: AsyncIterable[str | TimedString], model_settings: ModelSettings
@@ -178,6 +180,38 @@ class Interviewer(Agent):
                 "use transition_section to get there"
             )
         return self._coding
+
+    @function_tool
+    async def record_answer_outcome(
+        self,
+        ctx: RunContext[InterviewContext],
+        question_id: str,
+        outcome: Literal["covered", "partly", "not_covered"],
+        reason: str,
+    ) -> str:
+        """After the candidate answered a planned question: how well the answer covered
+        what the question looks for. Silent. Moves the difficulty of the next question up
+        (covered) or down (not_covered) and names it.
+
+        Args:
+            question_id: the planned question's id, e.g. "T2"
+            outcome: covered, partly or not_covered
+            reason: a few words on why
+        """
+        ictx = ctx.userdata
+        try:
+            done = ictx.progress.record(question_id, outcome, phase=ictx.phases.current)
+        except PlanError as e:
+            raise ToolError(str(e)) from None
+        ictx.log.event(EventKind.ANSWER_OUTCOME, done.event_data(reason[:300]))
+        await self.apply_phase()  # the listed questions and their difficulty changed
+        nxt = done.next_question
+        if nxt is None:
+            return "Noted. No planned question left in this phase: follow up or move on."
+        return (
+            f"Noted. Next, in your own words: {nxt.id} at the {done.after.value} "
+            f"difficulty: {nxt.text_at(done.after)}"
+        )
 
     @function_tool
     async def candidate_needs_time(self, ctx: RunContext[InterviewContext]) -> str:

@@ -14,34 +14,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from interview_store import PHASES_BY_TYPE as PHASES_BY_TYPE  # the planner needs it too
 from interview_store import InterviewType
 from interview_store import Phase as Phase  # re-exported: the vocabulary is the store's
 
 PHASE_ORDER: tuple[Phase, ...] = tuple(Phase)
-
-PHASES_BY_TYPE: dict[InterviewType, tuple[Phase, ...]] = {
-    InterviewType.MIXED: PHASE_ORDER,
-    InterviewType.TECHNICAL: (
-        Phase.INTRO,
-        Phase.TECHNICAL,
-        Phase.CODING,
-        Phase.CANDIDATE_QUESTIONS,
-        Phase.WRAP_UP,
-    ),
-    InterviewType.SYSTEM_DESIGN: (
-        Phase.INTRO,
-        Phase.TECHNICAL,
-        Phase.CANDIDATE_QUESTIONS,
-        Phase.WRAP_UP,
-    ),
-    InterviewType.CODING: (Phase.INTRO, Phase.CODING, Phase.CANDIDATE_QUESTIONS, Phase.WRAP_UP),
-    InterviewType.BEHAVIOURAL: (
-        Phase.INTRO,
-        Phase.BEHAVIOURAL,
-        Phase.CANDIDATE_QUESTIONS,
-        Phase.WRAP_UP,
-    ),
-}
 
 _NO_MIN_DWELL = frozenset({Phase.INTRO, Phase.WRAP_UP})
 

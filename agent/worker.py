@@ -19,6 +19,7 @@ greets -> ... -> the session closes (end_interview, candidate left, time limit) 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -68,6 +69,12 @@ from .vision import VisionService, VisionSettings
 logger = logging.getLogger("agent.worker")
 
 _RESUMABLE = (InterviewStatus.CREATED, InterviewStatus.LIVE)
+
+PLAN_WAIT_S = 60.0
+"""How long a job waits for an interview still `preparing` (its plan being written; the
+token server's deadline is 25 s by default) before refusing it: the interviewer never runs
+without its plan."""
+PLAN_POLL_S = 0.5
 
 
 @dataclass
@@ -130,6 +137,11 @@ async def load_interview(store: InterviewStore, ctx: JobContext) -> InterviewRec
             extra={"job_id": ctx.job.id, "interview_id": interview_id},
         )
         return None
+    waited = 0.0
+    while record.status == InterviewStatus.PREPARING and waited < PLAN_WAIT_S:
+        await asyncio.sleep(PLAN_POLL_S)
+        waited += PLAN_POLL_S
+        record = await store.get(record.id) or record
     if record.status not in _RESUMABLE:
         logger.error(
             "job refused: interview already %s",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from interview_store import EvidenceQuote, TranscriptItem
 
-from .talk_metrics import Turn, count_words
+from .talk_metrics import NO_SPACE_SCRIPT, Turn, count_words
 
 MIN_QUOTE_WORDS = 3
 """"Yes", "I think so": true, and proof of nothing."""
@@ -39,12 +39,31 @@ _TRANSLATE = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
-_EDGE_PUNCT = " \t\n\"'.,;:!?-()[]…"
+_EDGE_PUNCT = " \t\n\"'.,;:!?-()[]…。、「」『』।॥"
+_CJK_PUNCT = re.compile(r"[、。「」『』・〜]")
+"""Japanese/Chinese punctuation that transcription and models add or drop freely."""
+
+
+def _unspace_cjk(text: str) -> str:
+    """Drop CJK punctuation and the spaces next to characters of scripts written without
+    spaces: transcripts of Japanese or Chinese speech put spaces (and commas) where a quote
+    copied by a model has none, and vice versa."""
+    text = _CJK_PUNCT.sub(" ", text)
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == " ":
+            before = out[-1] if out else ""
+            after = text[i + 1] if i + 1 < len(text) else ""
+            if NO_SPACE_SCRIPT.match(before) or NO_SPACE_SCRIPT.match(after):
+                continue
+        out.append(ch)
+    return "".join(out)
 
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
-    return _SPACE.sub(" ", text).strip()
+    text = _SPACE.sub(" ", text).strip()
+    return _unspace_cjk(text) if NO_SPACE_SCRIPT.search(text) else text
 
 
 def normalise_quote(quote: str) -> str:

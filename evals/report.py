@@ -34,7 +34,7 @@ from interview_store import (
 )
 
 from .evidence import EvidenceChecker
-from .prompt import ScoringPrompt, addressed_to_evaluator
+from .prompt import ScoringPrompt, addressed_to_evaluator, plan_coverage
 from .rubric import DIMENSIONS
 from .scoring import ScoringOptions, ScoringResult
 from .talk_metrics import clock
@@ -95,8 +95,10 @@ def _base(
         role=record.plan.role,
         level=record.plan.level,
         interview_type=record.plan.interview_type,
+        language=record.plan.language,
         body_language_notes=body_language_notes(metrics),
         metrics=metrics,
+        plan_coverage=plan_coverage(record),
     )
 
 
@@ -157,6 +159,7 @@ def scored_report(
     t0 = min((t.start_time for t in prompt.turn_ids.values()), default=0.0)
     review: list[HumanReviewItem] = []
     dims: list[DimensionScore] = []
+    design = record.plan.design
 
     for d in DIMENSIONS:
         run_scores = [run.dimensions[d.key].score for run in result.runs]
@@ -216,6 +219,12 @@ def scored_report(
                 rationale=result.runs[0].dimensions[d.key].rationale,
                 evidence=sorted(accepted.values(), key=lambda e: e.timestamp or 0.0),
                 rejected_evidence=rejected,
+                question_ids=[
+                    c.question_id
+                    for c in report.plan_coverage
+                    if c.asked and c.competency.value == d.key
+                ],
+                weight=design.weight_of(d.key) if design is not None else None,
             )
         )
 
@@ -240,7 +249,7 @@ def scored_report(
             )
         )
     supported = [dim.score for dim in dims if dim.score is not None]
-    overall = round(statistics.fmean(supported), 2) if supported else None
+    overall = _overall(dims)
     report.dimensions = dims
     report.overall_score = overall
     report.human_review = review
@@ -276,6 +285,18 @@ def scored_report(
     if injection:
         report.flags.append(ReportFlag.POSSIBLE_PROMPT_INJECTION)
     return report
+
+
+def _overall(dims: Sequence[DimensionScore]) -> float | None:
+    """Mean of the supported scores, weighted by the plan's competency weights when the
+    interview had a plan (renormalised over the supported dimensions)."""
+    scored = [(d.score, d.weight) for d in dims if d.score is not None]
+    if not scored:
+        return None
+    if all(w is not None and w > 0 for _, w in scored):
+        total = sum(w for _, w in scored if w is not None)
+        return round(sum(s * (w or 0.0) for s, w in scored) / total, 2)
+    return round(statistics.fmean(s for s, _ in scored), 2)
 
 
 def _flags(

@@ -58,7 +58,14 @@ _FILLERS = (
     "literally",
 )
 _FILLER_RE = re.compile(r"\b(" + "|".join(re.escape(f) for f in _FILLERS) + r")\b", re.IGNORECASE)
-_WORD_RE = re.compile(r"[\w'’-]+", re.UNICODE)
+_WORD_RE = re.compile(r"[\w'’\-\u0300-\u036f\u0900-\u0dff\u1000-\u109f]+", re.UNICODE)
+"""A word: letters and digits plus the combining vowel signs of Indic and Myanmar scripts
+(`\\w` alone would split "हिंदी" at its vowel signs)."""
+NO_SPACE_SCRIPT = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u0e00-\u0e7f]"
+)
+"""Scripts written without spaces between words (Japanese kana, Chinese/Japanese ideographs,
+Thai): their words are counted as two characters each."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,11 @@ class Turn:
 
 
 def count_words(text: str) -> int:
-    return len(_WORD_RE.findall(text))
+    """Words in any script: space-separated words, plus one per two characters of scripts
+    written without spaces (so a Japanese answer is not one "word" per sentence)."""
+    unspaced = len(NO_SPACE_SCRIPT.findall(text))
+    spaced = NO_SPACE_SCRIPT.sub(" ", text)
+    return len(_WORD_RE.findall(spaced)) + (unspaced + 1) // 2
 
 
 def merge_turns(record: InterviewRecord) -> list[Turn]:

@@ -29,6 +29,24 @@ from .evaluation_report import (
     ScoringMeta,
     ScoringOutcome,
 )
+from .interview_design import (
+    MAX_QUESTIONS,
+    MIN_QUESTIONS,
+    PHASES_BY_TYPE,
+    QUESTION_PHASES,
+    CodingPart,
+    CVProfile,
+    CVRole,
+    DesignCheckpoint,
+    DifficultyStep,
+    InterviewDesign,
+    JobProfile,
+    PlannedQuestion,
+    PlanSource,
+    QuestionCoverage,
+    SystemDesignPart,
+    WeightedCompetency,
+)
 from .interview_metrics import (
     Answer,
     Distribution,
@@ -39,6 +57,7 @@ from .interview_metrics import (
     VisionPhaseStats,
     VisionStats,
 )
+from .languages import DEFAULT_LANGUAGE, DURATION_MINUTES, LANGUAGES, Language, language_name
 from .models import (
     CVSections,
     InterviewEvent,
@@ -54,6 +73,8 @@ from .models import (
 )
 from .store import InterviewNotFound, InterviewStore, InvalidReport, InvalidTransition
 from .vocabulary import (
+    AnswerOutcome,
+    Competency,
     EventKind,
     InterviewStatus,
     InterviewType,
@@ -65,11 +86,25 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "DEFAULT_LANGUAGE",
+    "DURATION_MINUTES",
+    "LANGUAGES",
+    "MAX_QUESTIONS",
+    "MIN_QUESTIONS",
+    "PHASES_BY_TYPE",
+    "QUESTION_PHASES",
     "REPORT_SCHEMA_VERSION",
     "Answer",
+    "AnswerOutcome",
+    "CVProfile",
+    "CVRole",
     "CVSections",
     "CandidateFeedback",
+    "CodingPart",
+    "Competency",
     "CreatedInterview",
+    "DesignCheckpoint",
+    "DifficultyStep",
     "DimensionScore",
     "Distribution",
     "ErrorBody",
@@ -77,6 +112,7 @@ __all__ = [
     "EvidenceQuote",
     "FeedbackResponse",
     "HumanReviewItem",
+    "InterviewDesign",
     "InterviewDetail",
     "InterviewEvent",
     "InterviewListPage",
@@ -90,6 +126,8 @@ __all__ = [
     "InterviewType",
     "InvalidReport",
     "InvalidTransition",
+    "JobProfile",
+    "Language",
     "LearningItem",
     "Level",
     "NotableMoment",
@@ -100,6 +138,9 @@ __all__ = [
     "Pause",
     "Phase",
     "PhaseStats",
+    "PlanSource",
+    "PlannedQuestion",
+    "QuestionCoverage",
     "Recommendation",
     "RecommendationValue",
     "Recording",
@@ -118,9 +159,12 @@ __all__ = [
     "SkillGap",
     "Speaker",
     "StoreSettings",
+    "SystemDesignPart",
     "TranscriptItem",
     "VisionPhaseStats",
     "VisionStats",
+    "WeightedCompetency",
     "database_url_for",
+    "language_name",
     "load_settings",
 ]

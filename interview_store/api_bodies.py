@@ -28,6 +28,12 @@ class CreatedInterview(ContractModel):
     room: str
     server_url: str
     participant_token: str
+    status: InterviewStatus = InterviewStatus.CREATED
+    """`preparing` while the plan is written in the background: poll the feedback endpoint
+    (same token) until it is `created`, then join."""
+    ready_within_s: float | None = None
+    """The planner's deadline: the interview is `created` at the latest this long after
+    creation (for a progress bar)."""
 
 
 class InterviewListPage(ContractModel):

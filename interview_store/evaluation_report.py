@@ -17,6 +17,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from .contract import ContractModel
+from .interview_design import QuestionCoverage
 from .interview_metrics import InterviewMetrics
 from .vocabulary import InterviewType, Level
 
@@ -91,6 +92,10 @@ class DimensionScore(ContractModel):
     rationale: str
     evidence: list[EvidenceQuote]
     rejected_evidence: list[EvidenceQuote]
+    question_ids: list[str] = Field(default_factory=list)
+    """The planned questions of this competency that were asked (see `plan_coverage`)."""
+    weight: float | None = None
+    """The plan's weight of this competency in the overall score (None: unweighted)."""
 
 
 class HumanReviewItem(ContractModel):
@@ -143,8 +148,11 @@ class Report(ContractModel):
     role: str
     level: Level
     interview_type: InterviewType
+    language: str = "en"
+    """The language the report's text is written in (the interview's)."""
     overall_score: float | None = None
-    """Mean of the supported dimensions; None when nothing was supported or scored."""
+    """Mean of the supported dimensions, weighted by the plan's competency weights when
+    there is a plan; None when nothing was supported or scored."""
     recommendation: Recommendation | None = None
     dimensions: list[DimensionScore] = Field(default_factory=list)
     human_review: list[HumanReviewItem] = Field(default_factory=list)
@@ -161,6 +169,8 @@ class Report(ContractModel):
     candidate_feedback: CandidateFeedback = Field(default_factory=CandidateFeedback)
     scoring: ScoringMeta | None = None
     """How the model calls went; None when the model was not asked."""
+    plan_coverage: list[QuestionCoverage] = Field(default_factory=list)
+    """Every planned question: asked or skipped, and its recorded outcome."""
 
 
 class ReportRenderState(StrEnum):

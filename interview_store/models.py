@@ -15,6 +15,8 @@ from pydantic import Field, computed_field
 
 from .contract import ContractModel
 from .evaluation_report import Report, ReportRender
+from .interview_design import InterviewDesign
+from .languages import DEFAULT_LANGUAGE
 from .vocabulary import (
     EventKind,
     InterviewStatus,
@@ -57,8 +59,14 @@ class InterviewPlan(ContractModel):
     cv: ParsedCV | None = None
     skill_gap: SkillGap | None = None
     candidate_name: str | None = None
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
+    """A code of `languages.LANGUAGES`: the interviewer speaks it, the report is written in
+    it (the API refuses others; stored records keep whatever they were created with)."""
     planned_minutes: int = 30
+    """The interview's length (the API's `duration_minutes`): time boxes scale with it."""
+    design: InterviewDesign | None = None
+    """Questions, competencies, coding and system design parts; None while the interview
+    is `preparing` and for records made before plans existed."""
 
 
 class TranscriptItem(ContractModel):

@@ -47,11 +47,21 @@ _MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x1E7E_5707  # arbitrary, constant: one advisory lock for schema upgrades
 
 # status -> the statuses it may be entered from
+# (preparing -> created happens only through `save_plan`, which writes the plan with it)
 _ENTERED_FROM: dict[InterviewStatus, tuple[InterviewStatus, ...]] = {
     InterviewStatus.LIVE: (InterviewStatus.CREATED,),
-    InterviewStatus.ENDED: (InterviewStatus.CREATED, InterviewStatus.LIVE),
+    InterviewStatus.ENDED: (
+        InterviewStatus.PREPARING,
+        InterviewStatus.CREATED,
+        InterviewStatus.LIVE,
+    ),
     InterviewStatus.EVALUATED: (InterviewStatus.ENDED, InterviewStatus.EVALUATED),
-    InterviewStatus.FAILED: (InterviewStatus.CREATED, InterviewStatus.LIVE, InterviewStatus.ENDED),
+    InterviewStatus.FAILED: (
+        InterviewStatus.PREPARING,
+        InterviewStatus.CREATED,
+        InterviewStatus.LIVE,
+        InterviewStatus.ENDED,
+    ),
 }
 
 
@@ -154,13 +164,17 @@ class InterviewStore:
         interview_id: str | None = None,
         room: str | None = None,
         candidate_identity: str | None = None,
+        preparing: bool = False,
     ) -> InterviewRecord:
+        """Insert a new interview: `created`, or `preparing` when its plan is still being
+        written (then `save_plan` completes it)."""
         interview_id = interview_id or str(uuid.uuid4())
-        row = {
+        status = InterviewStatus.PREPARING if preparing else InterviewStatus.CREATED
+        row: dict[str, Any] = {
             "id": interview_id,
             "room": room or f"interview-{interview_id}",
             "candidate_identity": candidate_identity or f"candidate-{uuid.uuid4().hex[:12]}",
-            "status": InterviewStatus.CREATED.value,
+            "status": status.value,
             "plan": plan.model_dump(mode="json"),
             "created_at": _now(),
             "flags": [],
@@ -284,6 +298,25 @@ class InterviewStore:
         if current is None:
             raise InterviewNotFound(interview_id)
         raise InvalidTransition(interview_id, InterviewStatus(current), status)
+
+    async def save_plan(self, interview_id: str, plan: InterviewPlan) -> bool:
+        """Store the finished plan of a `preparing` interview and make it `created`, in one
+        conditional UPDATE. Returns False (nothing written) when the interview is no longer
+        preparing: ended or failed meanwhile, or a second preparer finished first."""
+        t = schema.interviews
+        checked = InterviewPlan.model_validate(plan.model_dump(mode="json"))
+        q = (
+            t.update()
+            .where(t.c.id == interview_id, t.c.status == InterviewStatus.PREPARING.value)
+            .values(plan=checked.model_dump(mode="json"), status=InterviewStatus.CREATED.value)
+        )
+        async with self._engine.begin() as conn:
+            if (await conn.execute(q)).rowcount == 1:
+                return True
+            exists = (await conn.execute(sa.select(t.c.id).where(t.c.id == interview_id))).first()
+        if exists is None:
+            raise InterviewNotFound(interview_id)
+        return False
 
     async def save_report(self, interview_id: str, report: Report) -> None:
         """Store the evaluation and mark the interview evaluated (re-evaluation allowed).

@@ -293,6 +293,7 @@ async def test_tools_and_guards_as_the_model_sees_them(harness: Scripted) -> Non
         "explain_concept",
         "flag_followup",
         "give_hint",
+        "record_answer_outcome",
         "transition_section",
     ]
     assert all(req.tools == all_tools for req in h.llm.requests)

@@ -42,7 +42,15 @@ async def test_create_without_cv_mints_a_scoped_token(store: InterviewStore) -> 
         )
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"interview_id", "room", "server_url", "participant_token"}
+    assert set(body) == {
+        "interview_id",
+        "room",
+        "server_url",
+        "participant_token",
+        "status",
+        "ready_within_s",
+    }
+    assert body["status"] == "preparing" and body["ready_within_s"] > 0
     assert body["room"] == f"interview-{body['interview_id']}"
     assert body["server_url"] == LIVEKIT_URL
     assert r.headers["x-request-id"]
@@ -70,7 +78,8 @@ async def test_create_without_cv_mints_a_scoped_token(store: InterviewStore) -> 
 
     record = await store.get(body["interview_id"])
     assert record is not None
-    assert record.status == InterviewStatus.CREATED
+    assert record.status == InterviewStatus.CREATED  # the plan was written (bank: no key)
+    assert record.plan.design is not None and record.plan.design.source == "fallback"
     assert record.room == body["room"] and record.candidate_identity == claims.identity
     assert record.plan.role == "Backend engineer" and record.plan.level == "advanced"
     assert record.plan.interview_type == "mixed" and record.plan.cv is None

@@ -65,11 +65,13 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
 @asynccontextmanager
 async def client_for(store: InterviewStore, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     settings = make_settings(store.storage_dir, **overrides)
+    app = create_app(settings, store)
     async with (
-        serve(create_app(settings, store)) as base_url,
+        serve(app) as base_url,
         httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         yield client
+    await app.state.ctx.plans.aclose()  # plans still being written land before the store closes
 
 
 def recruiter_headers(token: str = RECRUITER_TOKEN) -> dict[str, str]:

@@ -40,6 +40,8 @@ def build(settings: TokenServerSettings) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await store.migrate()
+        plans = app.state.ctx.plans
+        resumed = await plans.resume_pending()
         logger.info(
             "token server starting",
             extra={
@@ -48,11 +50,13 @@ def build(settings: TokenServerSettings) -> Starlette:
                 "database": store.dialect,
                 "recording_mode": settings.recording_mode.value,
                 "web_dist": settings.web_dist_dir.is_dir(),
+                "plans_resumed": resumed,
             },
         )
         try:
             yield
         finally:
+            await plans.aclose()
             await store.aclose()
 
     app.router.lifespan_context = lifespan

@@ -20,6 +20,7 @@ from .cv_parsing import CVParser
 from .errors import ApiError, handle_api_error, handle_http_exception
 from .log import install_request_ids
 from .middleware import RequestContextMiddleware
+from .planning import Planner, PlanPreparer
 from .ratelimit import RateLimiter
 from .settings import TokenServerSettings
 from .static import SPAStaticFiles
@@ -35,6 +36,7 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
         cv_parser=CVParser.from_settings(settings),
         create_limiter=RateLimiter(per_minute=settings.rate_limit_per_minute),
         recruiter_auth=RecruiterAuth(token=settings.recruiter_token.get_secret_value()),
+        plans=PlanPreparer(store=store, planner=Planner.from_settings(settings)),
     )
     api_routes = [
         *routes_candidate.routes(ctx),

@@ -8,6 +8,7 @@ from interview_store import InterviewStore
 
 from .auth import RecruiterAuth
 from .cv_parsing import CVParser
+from .planning import PlanPreparer
 from .ratelimit import RateLimiter
 from .settings import TokenServerSettings
 from .tokens import TokenMinter
@@ -21,6 +22,8 @@ class AppContext:
     cv_parser: CVParser
     create_limiter: RateLimiter
     recruiter_auth: RecruiterAuth
+    plans: PlanPreparer
+    """Writes each new interview's plan in the background (`preparing` until it is stored)."""
 
     def link(self, path: str) -> str:
         """Absolute when PUBLIC_BASE_URL is set (e-mails, other origins), else root-relative."""

@@ -3,6 +3,10 @@
 Order matters for "nothing half-written": rate limit, then validate every field, then parse
 the CV and compute the skill gap, then mint the token, and only then write the record, in a
 single insert. Any failure before the insert leaves the database untouched.
+
+The record is inserted `preparing`: the interview plan (Gemini reading the job and the CV,
+or the question bank) is written in the background within a deadline, so the candidate gets
+the room at once and the page shows progress until the status is `created`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interview_store import CreatedInterview, InterviewPlan, InterviewType, Level, ParsedCV
+from interview_store import (
+    DEFAULT_LANGUAGE,
+    DURATION_MINUTES,
+    LANGUAGES,
+    CreatedInterview,
+    InterviewPlan,
+    InterviewStatus,
+    InterviewType,
+    Level,
+    ParsedCV,
+)
 
 from .app_context import AppContext
 from .cv_parsing import CVRejected
@@ -68,6 +82,8 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             candidate_name=plan_fields.candidate_name,
             cv=cv,
             skill_gap=skill_gap(job_description, cv.text) if (cv and job_description) else None,
+            language=plan_fields.language,
+            planned_minutes=plan_fields.duration_minutes,
         )
         interview_id = str(uuid.uuid4())
         room = f"interview-{interview_id}"
@@ -81,8 +97,9 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             )
         )
         await ctx.store.create(
-            plan, interview_id=interview_id, room=room, candidate_identity=identity
+            plan, interview_id=interview_id, room=room, candidate_identity=identity, preparing=True
         )
+        ctx.plans.start(interview_id, plan)
         logger.info(
             "interview created",
             extra={
@@ -92,6 +109,8 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 "cv_type": cv.file_type if cv else None,
                 "cv_pages": cv.pages if cv else None,
                 "has_job_description": job_description is not None,
+                "language": plan.language,
+                "duration_minutes": plan.planned_minutes,
             },
         )
         created = CreatedInterview(
@@ -99,6 +118,8 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             room=room,
             server_url=ctx.settings.livekit_url,
             participant_token=token,
+            status=InterviewStatus.PREPARING,
+            ready_within_s=ctx.plans.planner.deadline_s,
         )
         return JSONResponse(
             created.model_dump(mode="json"),
@@ -135,6 +156,8 @@ class _PlanFields:
     interview_type: InterviewType
     job_description: str | None
     candidate_name: str | None
+    language: str
+    duration_minutes: int
 
 
 def _validate(form: FormData) -> _PlanFields:
@@ -168,12 +191,26 @@ def _validate(form: FormData) -> _PlanFields:
             raise ApiError(
                 422, f"Keep the name to {MAX_NAME_CHARS} characters.", field="candidate_name"
             )
+    language = (_text(form, "language") or DEFAULT_LANGUAGE).lower()
+    if language not in LANGUAGES:
+        allowed = ", ".join(LANGUAGES)
+        raise ApiError(422, f"'language' must be one of: {allowed}.", field="language")
+    duration_text = _text(form, "duration_minutes") or "30"
+    allowed_minutes = ", ".join(str(m) for m in DURATION_MINUTES)
+    if not duration_text.isdigit() or int(duration_text) not in DURATION_MINUTES:
+        raise ApiError(
+            422,
+            f"'duration_minutes' must be one of: {allowed_minutes}.",
+            field="duration_minutes",
+        )
     return _PlanFields(
         role=role,
         level=Level(level),
         interview_type=InterviewType(interview_type),
         job_description=job_description,
         candidate_name=candidate_name,
+        language=language,
+        duration_minutes=int(duration_text),
     )
 
 

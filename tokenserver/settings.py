@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 
 from interview_store.recording_layout import EgressSettings
 
+from .planning.settings import PlannerSettings
+
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 FORM_FIELD_BYTES = 256 * 1024
@@ -20,8 +22,9 @@ FORM_FIELD_BYTES = 256 * 1024
 in the default whole-body limit (MAX_CV_BYTES + this)."""
 
 
-class TokenServerSettings(EgressSettings):
-    """Recording mode and egress output come from `EgressSettings` (shared with the agent)."""
+class TokenServerSettings(EgressSettings, PlannerSettings):
+    """Recording mode and egress output come from `EgressSettings` (shared with the agent);
+    the interview planner's knobs from `PlannerSettings`."""
 
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=0, le=65535)

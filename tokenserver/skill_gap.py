@@ -91,3 +91,77 @@ def skill_gap(job_description: str, cv_text: str) -> SkillGap:
     matched = [s.name for s in wanted if mentions(cv_text, s)]
     missing = [s.name for s in wanted if s.name not in matched]
     return SkillGap(matched=matched, missing=missing)
+
+
+# --- any skill, with synonyms ----------------------------------------------------------------
+
+_EXTRA_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "JavaScript": ("js", "es6", "ecmascript"),
+    "TypeScript": ("ts",),
+    "PostgreSQL": ("postgres", "psql", "pg"),
+    "Kubernetes": ("k8s", "kube"),
+    "Machine learning": ("ml", "machine-learning"),
+    "Node.js": ("node", "nodejs", "node js"),
+    "React": ("reactjs", "react.js"),
+    "Google Cloud": ("gcp", "google cloud platform"),
+    "AWS": ("amazon web services",),
+    "CI/CD": ("ci", "cd", "continuous integration", "continuous delivery"),
+    "Search engine optimization": ("seo", "search engine optimisation"),
+    "Pay-per-click advertising": ("ppc", "sem", "google ads"),
+    "Customer relationship management": ("crm",),
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().casefold()).strip(" .")
+
+
+@cache
+def _synonyms() -> dict[str, str]:
+    """Lower-cased spelling -> canonical name, from the vocabulary's aliases and extras."""
+    table: dict[str, str] = {}
+    for skill in SKILLS:
+        for spelling in (skill.name, *skill.aliases, *skill.case_sensitive):
+            table.setdefault(_key(spelling), skill.name)
+    for name, spellings in _EXTRA_SYNONYMS.items():
+        for spelling in (name, *spellings):
+            table[_key(spelling)] = table.get(_key(name), name)
+    return table
+
+
+def canonical_skill(name: str) -> str:
+    """'k8s' -> 'Kubernetes', 'Postgres' -> 'PostgreSQL'; unknown skills keep their spelling."""
+    return _synonyms().get(_key(name), name.strip())
+
+
+def _spellings(canonical: str) -> list[str]:
+    return [s for s, c in _synonyms().items() if c == canonical] or [_key(canonical)]
+
+
+def _in_text(canonical: str, text: str) -> bool:
+    known = next((s for s in SKILLS if s.name == canonical), None)
+    if known is not None:
+        return mentions(text, known)
+    for spelling in _spellings(canonical):
+        if len(spelling) < 3:
+            continue  # "ci", "ts": too ambiguous in free text; only exact skill lists count
+        if re.search(rf"(?<![\w+#]){re.escape(spelling)}(?![\w+#])", text, re.IGNORECASE):
+            return True
+    return False
+
+
+def skill_gap_for(required: list[str], cv_skills: list[str], cv_text: str) -> SkillGap:
+    """Any skills (e.g. extracted by Gemini), matched through synonyms: a required skill is
+    matched when the CV lists it under any spelling or its text mentions one."""
+    have = {_key(canonical_skill(s)) for s in cv_skills}
+    matched: list[str] = []
+    missing: list[str] = []
+    for raw in required:
+        name = canonical_skill(raw)
+        if not name or name in matched or name in missing:
+            continue
+        if _key(name) in have or _in_text(name, cv_text):
+            matched.append(name)
+        else:
+            missing.append(name)
+    return SkillGap(matched=matched, missing=missing)
