@@ -72,6 +72,19 @@ ANALYSIS_QUEUE_DROPS = Counter(
     ["queue"],
 )
 
+MODEL_FAILOVERS = Counter(
+    "interview_model_failovers_total",
+    "Live interviews switched realtime model by the circuit breaker: to=fallback (p95 reply "
+    "latency over budget, or failed reconnects) or to=primary (half-open retry after recovery).",
+    ["to", "reason"],
+)
+
+FAILOVER_DIRECTIONS = ("fallback", "primary")
+FAILOVER_REASONS = ("latency_p95", "failed_connects", "recovered", "probe_failed")
+for _to in FAILOVER_DIRECTIONS:  # present at 0 from the start, so increase() sees the first one
+    for _reason in FAILOVER_REASONS:
+        MODEL_FAILOVERS.labels(to=_to, reason=_reason)
+
 RECONNECT_REASONS = ("go_away", "error", "stall", "other")
 
 _GO_AWAY_LOG = "Gemini server indicates disconnection soon"
@@ -102,6 +115,13 @@ def record_gemini_error(*, recoverable: bool) -> None:
 
 def record_gemini_reconnect(reason: str) -> None:
     GEMINI_RECONNECTS.labels(reason=reason if reason in RECONNECT_REASONS else "other").inc()
+
+
+def record_model_failover(*, to: str, reason: str) -> None:
+    MODEL_FAILOVERS.labels(
+        to=to if to in FAILOVER_DIRECTIONS else "fallback",
+        reason=reason if reason in FAILOVER_REASONS else "latency_p95",
+    ).inc()
 
 
 def record_analysis_drop(queue: str, count: int = 1) -> None:

@@ -12,6 +12,10 @@ from typing import Any
 
 from google.genai import types
 from livekit.agents import AgentSession, llm, vad
+from livekit.agents.llm.realtime_fallback_adapter import (
+    RealtimeModelFallbackAdapter,
+    _FallbackRealtimeSession,
+)
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import is_given
 from livekit.plugins import google, silero
@@ -38,10 +42,12 @@ def load_vad(settings: AgentSettings) -> vad.VAD:
     )
 
 
-def build_realtime_model(settings: AgentSettings) -> google.realtime.RealtimeModel:
+def build_realtime_model(
+    settings: AgentSettings, *, model: str | None = None
+) -> google.realtime.RealtimeModel:
     """Gemini Live with transcription both ways, session resumption (reconnects continue the
     same conversation) and sliding-window context compression (audio+video sessions end after
-    ~2 minutes without it)."""
+    ~2 minutes without it). `model` overrides `gemini_live_model` (the failover's fallback)."""
     http_options: NotGivenOr[types.HttpOptions] = NOT_GIVEN
     if settings.gemini_base_url or settings.gemini_ca_file:
         ssl_context = (
@@ -55,7 +61,7 @@ def build_realtime_model(settings: AgentSettings) -> google.realtime.RealtimeMod
         )
     return google.realtime.RealtimeModel(
         api_key=settings.google_api_key.get_secret_value(),
-        model=settings.gemini_live_model,
+        model=model or settings.gemini_live_model,
         voice=settings.gemini_voice,
         temperature=settings.gemini_temperature,
         input_audio_transcription=types.AudioTranscriptionConfig(),
@@ -108,9 +114,13 @@ def force_reconnect(session: AgentSession[Any], *, voice: str) -> bool:
     (the voice) is its documented restart path, so we change it and immediately restore it;
     the new connection is built with the restored value. Returns False for other models."""
     try:
-        rt = session.current_agent.realtime_llm_session
+        rt: Any = session.current_agent.realtime_llm_session
     except RuntimeError:
         return False
+    if isinstance(rt, _FallbackRealtimeSession):
+        # the failover adapter's wrapper (agent/model_failover.py): restart the model that is
+        # serving now; the adapter has no public accessor for it
+        rt = rt._active
     if not isinstance(rt.realtime_model, google.realtime.RealtimeModel):
         return False
     restart: Any = rt.update_options  # the Gemini session's, which takes `voice`
@@ -124,21 +134,32 @@ def set_end_of_speech_silence(session: AgentSession[Any], *, silence_ms: int, vo
     `realtime_input_config` only in the connection's setup and the plugin's `update_options`
     does not take it, so the model's options are changed and the connection restarted with
     its resumption handle (the conversation continues). Returns False for other models."""
-    model = session.llm
-    if not isinstance(model, google.realtime.RealtimeModel):
+    models = gemini_models(session.llm)
+    if not models:
         return False
-    opts = model._opts  # the plugin's options object, shared with its sessions; no setter
-    current = (
-        opts.realtime_input_config
-        if is_given(opts.realtime_input_config)
-        else types.RealtimeInputConfig()
-    )
-    detection = current.automatic_activity_detection or types.AutomaticActivityDetection()
-    opts.realtime_input_config = current.model_copy(
-        update={
-            "automatic_activity_detection": detection.model_copy(
-                update={"silence_duration_ms": silence_ms}
-            )
-        }
-    )
+    for model in models:  # primary and fallback alike: a later failover keeps the setting
+        opts = model._opts  # the plugin's options object, shared with its sessions; no setter
+        current = (
+            opts.realtime_input_config
+            if is_given(opts.realtime_input_config)
+            else types.RealtimeInputConfig()
+        )
+        detection = current.automatic_activity_detection or types.AutomaticActivityDetection()
+        opts.realtime_input_config = current.model_copy(
+            update={
+                "automatic_activity_detection": detection.model_copy(
+                    update={"silence_duration_ms": silence_ms}
+                )
+            }
+        )
     return force_reconnect(session, voice=voice)
+
+
+def gemini_models(model: Any) -> list[google.realtime.RealtimeModel]:
+    """The Gemini models behind a session's model: itself, or those of the failover adapter
+    (`RealtimeModelFallbackAdapter` keeps them in `_models`, with no public accessor)."""
+    if isinstance(model, google.realtime.RealtimeModel):
+        return [model]
+    if isinstance(model, RealtimeModelFallbackAdapter):
+        return [m for m in model._models if isinstance(m, google.realtime.RealtimeModel)]
+    return []

@@ -68,6 +68,26 @@ class AgentSettings(StoreSettings):
     Gemini reads it only at connection setup, so entering and leaving coding reconnects once
     (with session resumption) as soon as both sides are quiet (`agent/coding/turn_taking.py`)."""
 
+    # --- provider failover (agent/circuit_breaker.py, agent/model_failover.py) ------------
+    gemini_fallback_model: str | None = "gemini-2.5-flash-native-audio-preview-09-2025"
+    """The realtime model a degraded interview switches to (same key and endpoint as the
+    primary); unset = no failover, the primary only reconnects."""
+    failover_latency_budget_ms: float = Field(default=1500.0, gt=0)
+    """p95 of the model's reply latency over the recent turns above this trips the breaker."""
+    failover_window_turns: int = Field(default=20, ge=1)
+    """How many recent replies the p95 is taken over."""
+    failover_min_turns: int = Field(default=20, ge=1)
+    """Replies needed in the window before latency can trip. With fewer than 20 the nearest-
+    rank p95 is the maximum, so one slow reply would trip it: keep it at the window size."""
+    failover_max_failed_connects: int = Field(default=3, ge=1)
+    """Consecutive failed (re)connects of the model that trip the breaker."""
+    failover_recovery_s: float = Field(default=300.0, gt=0)
+    """Time on the fallback before the primary is tried again (half-open)."""
+    failover_max_recovery_s: float = Field(default=1800.0, gt=0)
+    """Each failed probation doubles the recovery period, up to this."""
+    failover_probe_turns: int = Field(default=3, ge=1)
+    """Replies within budget the primary needs on probation to be trusted again."""
+
     # --- turn-taking ----------------------------------------------------------------------
     vad_min_silence_s: float = Field(default=0.4, gt=0)
     vad_activation_threshold: float = Field(default=0.5, gt=0, lt=1)

@@ -53,11 +53,11 @@ from .coding import (
 )
 from .interview_context import AgentOptions, InterviewContext
 from .interviewer import Interviewer
+from .model_failover import ModelFailover, attach_failover, build_interview_model
 from .pacing import Pacer, Publisher
 from .recording import InterviewRecorder, RecordingSettings
 from .session import (
     RECONNECT_PROMPT,
-    build_realtime_model,
     build_session,
     force_reconnect,
     load_vad,
@@ -90,6 +90,8 @@ class InterviewRun:
     coding: CodingWorkspace | None = None
     """The coding workspace (problem, runs, snapshots); its RPC methods are on the agent's
     local participant when the interview runs in a room."""
+    failover: ModelFailover | None = None
+    """The provider failover, when the model is the primary/fallback adapter."""
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -196,7 +198,7 @@ class InterviewComponents:
             settings=settings,
             store=InterviewStore.from_settings(settings),
             owns_store=True,
-            llm_model=build_realtime_model(settings),
+            llm_model=build_interview_model(settings),
             vad_model=vad_model,
             options=AgentOptions.from_settings(settings),
             vision=vision if vision.enabled else None,
@@ -302,6 +304,7 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         coding_ms=parts.settings.gemini_coding_silence_ms,
     )
     pacer = Pacer(ictx, session, agent, publish=attributes, on_stall=on_stall)
+    failover = attach_failover(ictx, session, parts.llm_model, settings=parts.settings)
     run = InterviewRun(
         ictx=ictx,
         session=session,
@@ -310,6 +313,7 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         recorder=recorder,
         owns_store=parts.owns_store,
         coding=coding,
+        failover=failover,
     )
     _RUNS[ctx.job.id] = run
     prometheus_metrics.interview_started()  # ended in on_session_end, which pops _RUNS
@@ -342,6 +346,8 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         await vision.start(session, room=ctx.room if in_room else None)
         ictx.phases.subscribe(lambda change: vision.phase_changed(change.to_phase.value))
     pacer.start()
+    if failover is not None:
+        failover.start()
     logger.info("interview live", extra={"interview_id": ictx.interview_id, "job_id": ctx.job.id})
     return run
 
@@ -354,6 +360,8 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         return
     ictx.finalized = True
     await run.pacer.aclose()
+    if run.failover is not None:
+        await run.failover.aclose()
     if run.vision is not None:
         await run.vision.aclose()  # last face window, pipeline stats
     if run.coding is not None:

@@ -42,6 +42,11 @@ class EventKind(StrEnum):
     HINT = "hint"
     """A private note to the interviewer; `explain_concept` hints carry {"concept": ...}."""
     NOTE = "note"
+    MODEL_FAILOVER = "model_failover"
+    """The live interview switched realtime model (`agent/model_failover.py`). data: {"to":
+    "fallback" | "primary", "model": the model now serving, "reason": "latency_p95" |
+    "failed_connects" | "recovered" | "probe_failed", "p95_ms", "failed_connects",
+    "summary_chars": size of the summary the new session started from}"""
     ANSWER_OUTCOME = "answer_outcome"
     """data: {"question_id", "competency", "outcome": AnswerOutcome, "reason",
     "difficulty_before", "difficulty_after"} (the interviewer's `record_answer_outcome`)."""
@@ -53,11 +58,29 @@ class EventKind(StrEnum):
     CODE_SNAPSHOT = "code_snapshot"
     """The candidate's editor as the page sent it. data: {"problem_id", "language", "code",
     "lines", "changed_lines": vs the previous snapshot, "seq": the page's counter | null}"""
+    AVATAR = "avatar"
+    """The interviewer's avatar (`agent/avatar.py`). data: {"status": AvatarStatus, "provider":
+    "tavus", "reason": why it is unavailable ("start_failed" | "join_timeout" |
+    "disconnected") | null, "error": the failure's class or HTTP status | null, "active_s":
+    seconds it rendered the interviewer so far, "minutes": the same in minutes (what the
+    provider bills; the `ended` row carries the interview's total)}"""
     CODE_RUN = "code_run"
     """One Run (visible tests) or Submit (hidden tests). data: {"problem_id", "language",
     "which": "visible" | "hidden", "code", "status": the sandbox status | "unavailable",
     "passed", "total", "all_passed", "tests": [{"index", "hidden", "passed", "error"}],
     "time_ms", "compile_ms"}"""
+
+
+class AvatarStatus(StrEnum):
+    """The interviewer's avatar as the candidate's page sees it (participant attribute
+    `interview.avatar`) and the record keeps it (`EventKind.AVATAR`)."""
+
+    ACTIVE = "active"
+    """The avatar joined and speaks for the interviewer."""
+    UNAVAILABLE = "unavailable"
+    """It failed to start or dropped: the interview continues voice-only."""
+    ENDED = "ended"
+    """Record only: the interview ended; carries the avatar minutes."""
 
 
 ObservationSource = Literal["local", "gemini"]

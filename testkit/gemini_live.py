@@ -229,6 +229,9 @@ class FakeGeminiLive:
         self._call_seq = 0
         self._handle_contexts: dict[str, tuple[ContextTurn, ...]] = {}
         self.port = 0
+        self.reply_delay_s = 0.0
+        """Seconds each reply waits before its first message (a slow or degraded model);
+        change it between turns to drive the agent's latency."""
 
     # --- control ----------------------------------------------------------------------------
 
@@ -589,6 +592,8 @@ class _Connection:
     async def _run_reply(self, spoken_turn: bool, timing: TurnTiming, fault: Fault | None) -> None:
         srv = self._srv
         assert self._config is not None
+        if srv.reply_delay_s > 0:
+            await asyncio.sleep(srv.reply_delay_s)
         if not self._turn_open:
             self._begin_turn(timing)
         if spoken_turn:

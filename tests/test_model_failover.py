@@ -1,0 +1,248 @@
+"""Provider failover: the circuit breaker's decisions (latency around the budget, failed
+connects, half-open probation) on a fake clock, and a live interview on the real Gemini plugin
+against the emulator that switches to the fallback model when replies get slow, starts the
+new session from a short summary, and comes back to the primary after the recovery period."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from livekit.agents import vad
+
+from agent.circuit_breaker import (
+    BreakerOptions,
+    BreakerState,
+    CircuitBreaker,
+    SwitchTo,
+    p95,
+)
+from agent.model_failover import build_interview_model
+from interview_store import EventKind, InterviewStore
+from testkit.agent_harness import agent_settings, interview_harness, quick_options
+from testkit.audio_io import CapturingSpeaker, WavMicrophone
+from testkit.gemini_live import FakeGeminiLive, Reply
+from testkit.interview_fixtures import FakeClock
+from testkit.tls import LocalTLS
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def options(**overrides: float) -> BreakerOptions:
+    values: dict[str, float] = {
+        "latency_budget_ms": 1500.0,
+        "window_turns": 20,
+        "min_turns": 20,
+        "max_failed_connects": 3,
+        "recovery_s": 300.0,
+        "max_recovery_s": 1800.0,
+        "probe_turns": 3,
+    }
+    values.update(overrides)
+    return BreakerOptions(
+        latency_budget_ms=values["latency_budget_ms"],
+        window_turns=int(values["window_turns"]),
+        min_turns=int(values["min_turns"]),
+        max_failed_connects=int(values["max_failed_connects"]),
+        recovery_s=values["recovery_s"],
+        max_recovery_s=values["max_recovery_s"],
+        probe_turns=int(values["probe_turns"]),
+    )
+
+
+def test_p95_is_nearest_rank() -> None:
+    assert p95([float(i) for i in range(1, 21)]) == 19.0  # 20 turns: the 19th value
+    assert p95([100.0]) == 100.0
+    assert p95([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1000.0]) == 1000.0
+
+
+def test_latency_over_budget_trips_only_with_enough_turns() -> None:
+    clock = FakeClock()
+    b = CircuitBreaker(options(), clock=clock)
+    for _ in range(19):
+        assert b.record_reply(3000.0) is None  # fewer than min_turns: no verdict yet
+    trip = b.record_reply(3000.0)
+    assert trip is not None and trip.to is SwitchTo.FALLBACK and trip.reason == "latency_p95"
+    assert trip.p95_ms == 3000.0
+    assert b.state is BreakerState.OPEN
+
+
+def test_one_slow_turn_in_twenty_does_not_trip() -> None:
+    b = CircuitBreaker(options(), clock=FakeClock())
+    trips = [b.record_reply(4000.0 if i == 7 else 900.0) for i in range(40)]
+    assert trips == [None] * 40  # p95 of 20 turns ignores a single outlier
+    assert b.state is BreakerState.CLOSED
+
+
+def test_consecutive_failed_connects_trip_and_a_reply_resets_them() -> None:
+    b = CircuitBreaker(options(), clock=FakeClock())
+    assert b.record_connect_failure() is None
+    assert b.record_connect_failure() is None
+    b.record_reply(500.0)  # the reconnect worked
+    assert b.record_connect_failure() is None
+    assert b.record_connect_failure() is None
+    trip = b.record_connect_failure()
+    assert trip is not None and trip.reason == "failed_connects" and trip.failed_connects == 3
+
+
+def test_latency_hovering_around_the_budget_does_not_flap() -> None:
+    """An hour of turns every 15 s whose latency alternates just under and just over the
+    budget: the breaker switches at most once per (doubling) recovery period."""
+    clock = FakeClock()
+    b = CircuitBreaker(options(recovery_s=300.0), clock=clock)
+    switches: list[tuple[float, SwitchTo, str]] = []
+    for turn in range(240):
+        clock.advance(7.5)
+        if (trip := b.poll()) is not None:  # the worker's periodic check
+            switches.append((clock(), trip.to, trip.reason))
+        clock.advance(7.5)
+        latency = 1450.0 if turn % 2 else 1560.0  # ±4 % around the 1500 ms budget
+        if (trip := b.record_reply(latency)) is not None:
+            switches.append((clock(), trip.to, trip.reason))
+    # trips: latency (t≈300 s), back after 300 s, probation fails at once, back after 600 s,
+    # fails, back after 1200 s, fails, ... never one switch per turn
+    assert 4 <= len(switches) <= 8, switches
+    gaps = [b_[0] - a[0] for a, b_ in zip(switches, switches[1:], strict=False)]
+    assert min(gaps) >= 7.5  # a probe needs a real reply: never two switches at once
+    stays = [
+        after[0] - s[0]
+        for s, after in zip(switches, switches[1:], strict=False)
+        if s[1] is SwitchTo.FALLBACK
+    ]
+    assert stays and all(s >= 300.0 for s in stays)  # the fallback keeps a whole period
+    assert b.recovery_s > 300.0  # failed probations doubled the recovery period
+    assert [s[2] for s in switches[:3]] == ["latency_p95", "recovered", "probe_failed"]
+
+
+def test_half_open_closes_after_good_probation() -> None:
+    clock = FakeClock()
+    b = CircuitBreaker(options(min_turns=3, window_turns=3, probe_turns=2), clock=clock)
+    for _ in range(3):
+        b.record_reply(2000.0)
+    assert b.state is BreakerState.OPEN
+    clock.advance(299.0)
+    assert b.poll() is None
+    clock.advance(2.0)
+    trip = b.poll()
+    assert trip is not None and trip.to is SwitchTo.PRIMARY and trip.reason == "recovered"
+    assert b.state is BreakerState.HALF_OPEN
+    b.record_reply(400.0)
+    b.record_reply(400.0)
+    assert b.state is BreakerState.CLOSED
+    assert b.window_p95_ms() is None  # a fresh window: the old slow turns are forgotten
+
+
+# --- a live interview on the emulator -------------------------------------------------------
+
+
+async def wait_for(cond: Callable[[], bool], within: float = 10.0) -> None:
+    async with asyncio.timeout(within):
+        while not cond():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
+FALLBACK = "gemini-live-fallback-test"
+
+
+async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
+    sqlite_store: InterviewStore,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    silero: vad.VAD,
+) -> None:
+    settings = agent_settings(
+        tmp_path,
+        gemini_base_url=emulator.base_url,
+        gemini_ca_file=tls.ca_file,
+        gemini_fallback_model=FALLBACK,
+        failover_latency_budget_ms=250.0,
+        failover_window_turns=3,
+        failover_min_turns=3,
+        failover_recovery_s=1.0,
+        failover_probe_turns=2,
+    )
+    model = build_interview_model(settings)
+    candidate = [
+        "I'm Ada, I build payment systems.",
+        "Mostly PostgreSQL and Redis.",
+        "Idempotency keys on every request.",
+        "A ledger table with double entry.",
+        "We shard by merchant id.",
+        "Retries with exponential backoff.",
+    ]
+    questions = [
+        "Which databases do you use?",
+        "How do you avoid double charges?",
+        "How do you store balances?",
+        "How does it scale?",
+        "What happens when a call fails?",
+        "Thanks, what else would you like to add?",
+    ]
+    async with interview_harness(
+        sqlite_store,
+        settings=settings,
+        llm_model=model,
+        vad_model=silero,
+        audio_input=WavMicrophone(),
+        audio_output=CapturingSpeaker(),
+        options=quick_options(reply_stall_timeout_s=60),
+    ) as h:
+        failover = h.run.failover
+        assert failover is not None
+        await failover.aclose()  # no wall-clock poll: the test decides when to check
+        emulator.reply_delay_s = 0.45  # over the 250 ms budget
+        for i in range(3):
+            emulator.push(Reply.say(questions[i]))
+            await asyncio.wait_for(
+                h.session.generate_reply(user_input=candidate[i]).wait_for_playout(), 10
+            )
+        await failover.wait_idle()
+        assert failover.serving is SwitchTo.FALLBACK
+        await wait_for(lambda: len(emulator.state.setups) >= 2)
+        assert emulator.state.setups[-1]["model"] == f"models/{FALLBACK}"
+        assert emulator.state.resumed_with == []  # a fresh session, not a resumption
+        # the new session started from the summary, not the transcript
+        fallback_context = emulator.state.contexts[1].turns
+        seeded = " ".join(t.text for t in fallback_context)
+        assert fallback_context[0].role == "model"
+        assert fallback_context[0].text.startswith("[interview so far")
+        assert "Current phase: intro" in seeded
+        assert "Which databases do you use?" in seeded
+        assert candidate[2] in seeded
+        assert candidate[0] not in seeded
+
+        emulator.reply_delay_s = 0.0
+        for i in range(3, 4):
+            emulator.push(Reply.say(questions[i]))
+            await asyncio.wait_for(
+                h.session.generate_reply(user_input=candidate[i]).wait_for_playout(), 10
+            )
+        await asyncio.sleep(1.1)  # the recovery period
+        failover.poll()
+        await failover.wait_idle()
+        assert failover.serving is SwitchTo.PRIMARY
+        assert failover.breaker.state is BreakerState.HALF_OPEN
+        await wait_for(lambda: len(emulator.state.setups) >= 3)
+        assert emulator.state.setups[-1]["model"] == f"models/{settings.gemini_live_model}"
+        for i in range(4, 6):
+            emulator.push(Reply.say(questions[i]))
+            await asyncio.wait_for(
+                h.session.generate_reply(user_input=candidate[i]).wait_for_playout(), 10
+            )
+        assert failover.breaker.state is BreakerState.CLOSED
+        rec = await h.record()
+
+    said = [t.text for t in rec.transcript if t.speaker == "candidate"]
+    asked = [t.text for t in rec.transcript if t.speaker == "interviewer"]
+    assert said == candidate  # nothing lost or duplicated across two model switches
+    assert asked == questions
+    switches = rec.events_of(EventKind.MODEL_FAILOVER)
+    assert [(e.data["to"], e.data["reason"]) for e in switches] == [
+        ("fallback", "latency_p95"),
+        ("primary", "recovered"),
+    ]
+    assert switches[0].data["model"] == FALLBACK and switches[0].data["p95_ms"] > 250
+    assert [e.data["to"] for e in rec.phase_timeline] == ["intro"]
