@@ -192,22 +192,25 @@ async def test_room_shows_agent_state_captions_phase_and_time_left(
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "web-room-live.png"), full_page=True)
 
-    # mute: the server sees the microphone muted, and the button says how to undo it
-    await page.get_by_role("button", name="Mute").click()
-    await expect(page.get_by_role("button", name="Unmute")).to_have_attribute(
-        "aria-pressed", "false"
-    )
+    # the microphone toggle: pressed means on; the server sees the track muted and unmuted
+    mic = page.get_by_role("button", name="Microphone")
+    await expect(mic).to_have_attribute("aria-pressed", "true")
+    await mic.click()
+    await expect(mic).to_have_attribute("aria-pressed", "false")
     await eventually(
         lambda: candidate_tracks(platform, created["room"]), lambda t: t.get("MICROPHONE") is True
     )
-    await page.get_by_role("button", name="Unmute").click()
+    await mic.click()
+    await expect(mic).to_have_attribute("aria-pressed", "true")
     await eventually(
         lambda: candidate_tracks(platform, created["room"]), lambda t: t.get("MICROPHONE") is False
     )
 
     # screen share: Chromium's fake capture is published as a screen-share track
-    await page.get_by_role("button", name="Share screen").click()
-    await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible()
+    share = page.get_by_role("button", name="Share screen")
+    await expect(share).to_have_attribute("aria-pressed", "false")
+    await share.click()
+    await expect(share).to_have_attribute("aria-pressed", "true")
     await eventually(
         lambda: candidate_tracks(platform, created["room"]), lambda t: "SCREEN_SHARE" in t
     )
@@ -238,3 +241,38 @@ async def test_room_ends_with_thanks_when_the_interview_is_closed(
     await expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     link = page.get_by_role("link", name="See your feedback")
     await expect(link).to_have_attribute("href", f"/feedback/{created['interview_id']}")
+
+
+async def test_room_says_when_the_interviewer_never_joins(
+    page: Page, platform: E2EPlatform, rooms: list[str]
+) -> None:
+    """A token without the agent dispatch: the room connects, nobody comes, the page says so
+    after `?agent_wait=` seconds and offers to try again."""
+    assert platform.node is not None
+    room = "interview-00000000-0000-4000-8000-00000000a9e7"
+    rooms.append(room)
+    token = (
+        api.AccessToken(platform.node.options.api_key, platform.node.options.api_secret)
+        .with_identity("candidate-nobody-comes")
+        .with_grants(api.VideoGrants(room_join=True, room=room))
+        .to_jwt()
+    )
+    await page.goto("/")
+    await page.evaluate(
+        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
+        {
+            "interview_id": room.removeprefix("interview-"),
+            "room": room,
+            "server_url": platform.node.url,
+            "participant_token": token,
+            "created_at": int(time.time() * 1000),
+        },
+    )
+    await page.goto("/room?agent_wait=2")
+    heading = page.get_by_role("heading", name="The interviewer did not join")
+    await expect(heading).to_be_visible(timeout=AGENT_MS)
+    await expect(page.get_by_role("alert")).to_contain_text("We waited 2 seconds")
+    await page.get_by_role("button", name="Try again").click()
+    await expect(page.get_by_role("heading", name="Joining your interview…")).to_be_visible()
+    await expect(heading).to_be_visible(timeout=AGENT_MS)
+    await expect(page.get_by_role("link", name="Set up a new interview")).to_be_visible()

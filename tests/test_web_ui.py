@@ -184,7 +184,8 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
     claims = api.TokenVerifier(API_KEY, API_SECRET).verify(session["participant_token"])
     assert claims.video is not None and claims.video.room == session["room"]
     record = store_call(server, lambda s: s.get(session["interview_id"]))
-    assert record is not None and record.status == InterviewStatus.CREATED
+    # not started yet (an interview may still be being planned when the browser moves on)
+    assert record is not None and record.status.value in {"preparing", "created"}
     assert record.plan.level == "advanced" and record.plan.interview_type == "coding"
     assert record.plan.cv is not None and "PostgreSQL" in record.plan.cv.text
     assert record.plan.candidate_name == "Ada Example"

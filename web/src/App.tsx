@@ -3,15 +3,23 @@
  * its path, so moving between pages unmounts the previous one and its effects clean up.
  */
 
-import { Fragment, type ReactNode, useEffect, useRef } from "react";
-import { Link, usePath } from "./router";
+import { Fragment, lazy, type ReactNode, Suspense, useEffect, useRef } from "react";
+import { Loading } from "./components/ErrorPanel";
 import { ToastHost } from "./components/Toast";
-import { DeviceCheckPage } from "./pages/DeviceCheckPage";
 import { FeedbackPage } from "./pages/FeedbackPage";
-import { RecruiterInterviewPage } from "./pages/recruiter/RecruiterInterviewPage";
-import { RecruiterListPage } from "./pages/recruiter/RecruiterListPage";
-import { RoomPage } from "./pages/room/RoomPage";
 import { SetupPage } from "./pages/SetupPage";
+import { Link, usePath } from "./router";
+
+// LiveKit (device check, room) and the recruiter pages load on demand: the setup page a
+// candidate lands on does not wait for either.
+const DeviceCheckPage = lazy(() => import("./pages/DeviceCheckPage").then((m) => ({ default: m.DeviceCheckPage })));
+const RoomPage = lazy(() => import("./pages/room/RoomPage").then((m) => ({ default: m.RoomPage })));
+const RecruiterListPage = lazy(() =>
+  import("./pages/recruiter/RecruiterListPage").then((m) => ({ default: m.RecruiterListPage })),
+);
+const RecruiterInterviewPage = lazy(() =>
+  import("./pages/recruiter/RecruiterInterviewPage").then((m) => ({ default: m.RecruiterInterviewPage })),
+);
 
 interface Route {
   pattern: RegExp;
@@ -72,7 +80,13 @@ export function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        {route ? <Fragment key={path}>{route.render(params)}</Fragment> : <NotFound />}
+        {route ? (
+          <Fragment key={path}>
+            <Suspense fallback={<Loading title="Loading…" />}>{route.render(params)}</Suspense>
+          </Fragment>
+        ) : (
+          <NotFound />
+        )}
       </main>
       <ToastHost />
     </>

@@ -8,6 +8,27 @@
 export type Phase =
   "intro" | "technical" | "coding" | "behavioural" | "candidate_questions" | "wrap_up";
 /**
+ * How well an answer covered what the planned question looks for.
+ */
+export type AnswerOutcome = "covered" | "partly" | "not_covered";
+/**
+ * What an interview assesses: the evaluation rubric's dimensions (`evals/rubric.py`
+ * anchors each one). A plan weights them per interview type; every planned question
+ * serves one of them, and the report's score for it cites those questions.
+ */
+export type Competency =
+  | "technical_depth"
+  | "problem_solving"
+  | "communication"
+  | "experience_authenticity"
+  | "collaboration";
+export type InterviewStatus = "preparing" | "created" | "live" | "ended" | "evaluated" | "failed";
+/**
+ * Where the interview stands on a question's ladder: its easier variant, the question
+ * as planned, or its harder variant.
+ */
+export type DifficultyStep = "easier" | "planned" | "harder";
+/**
  * What an `InterviewEvent` row records; its `data` shape depends on the kind.
  */
 export type EventKind =
@@ -18,13 +39,28 @@ export type EventKind =
   | "usage"
   | "hint"
   | "note"
+  | "answer_outcome"
   | "problem"
   | "code_snapshot"
   | "code_run";
-export type InterviewStatus = "created" | "live" | "ended" | "evaluated" | "failed";
 export type ReportStatus = "scored" | "insufficient_signal" | "evaluation_failed";
+export type PlanSource = "gemini" | "fallback";
 export type Level = "beginner" | "intermediate" | "advanced";
-export type InterviewType = "technical" | "behavioural" | "system_design" | "coding" | "mixed";
+/**
+ * The first five are the original values (stored records keep working); the rest
+ * came with planned interviews. `custom` covers any role, non-technical ones included
+ * (sales, nursing, marketing): domain questions, no coding phase.
+ */
+export type InterviewType =
+  | "technical"
+  | "behavioural"
+  | "system_design"
+  | "coding"
+  | "mixed"
+  | "frontend"
+  | "backend"
+  | "data_ml"
+  | "custom";
 /**
  * What an `Observation` row records. Local rows come from the face pipeline, Gemini rows
  * from the frame review; all are observable facts, never emotions or traits.
@@ -61,6 +97,19 @@ export interface Answer {
   words: number;
   duration_s: number;
 }
+/**
+ * What the CV shows (extracted by Gemini or by rules).
+ */
+export interface CVProfile {
+  skills: string[];
+  roles: CVRole[];
+  claims: string[];
+}
+export interface CVRole {
+  organisation: string | null;
+  start: string | null;
+  end: string | null;
+}
 export interface CVSections {
   contact: string;
   skills: string;
@@ -82,6 +131,14 @@ export interface LearningItem {
   why: string;
   actions: string[];
 }
+export interface CodingPart {
+  /**
+   * @minItems 1
+   */
+  problem_ids: [string, ...string[]];
+  easier_problem_id: string | null;
+  harder_problem_id: string | null;
+}
 /**
  * `POST /api/interviews` → 201: what the browser needs to join the room.
  */
@@ -90,6 +147,12 @@ export interface CreatedInterview {
   room: string;
   server_url: string;
   participant_token: string;
+  status: InterviewStatus;
+  ready_within_s: number | null;
+}
+export interface DesignCheckpoint {
+  key: string;
+  prompt: string;
 }
 export interface DimensionScore {
   key: string;
@@ -103,6 +166,8 @@ export interface DimensionScore {
   rationale: string;
   evidence: EvidenceQuote[];
   rejected_evidence: EvidenceQuote[];
+  question_ids: string[];
+  weight: number | null;
 }
 /**
  * A quote a scoring run gave as evidence, after checking it against the transcript.
@@ -140,6 +205,154 @@ export interface FeedbackResponse {
 export interface HumanReviewItem {
   dimension: string;
   reason: string;
+}
+export interface InterviewDesign {
+  source: PlanSource;
+  fallback_reason: string | null;
+  language: string;
+  duration_minutes: number;
+  level_definition: string;
+  type_guidance: string;
+  /**
+   * @minItems 1
+   */
+  competencies: [WeightedCompetency, ...WeightedCompetency[]];
+  /**
+   * @minItems 6
+   * @maxItems 12
+   */
+  questions:
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ]
+    | [
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+        PlannedQuestion,
+      ];
+  coding: CodingPart | null;
+  system_design: SystemDesignPart | null;
+  job: JobProfile | null;
+  cv: CVProfile | null;
+}
+export interface WeightedCompetency {
+  key: Competency;
+  name: string;
+  weight: number;
+}
+export interface PlannedQuestion {
+  id: string;
+  phase: Phase;
+  competency: Competency;
+  text: string;
+  /**
+   * @minItems 1
+   * @maxItems 3
+   */
+  follow_ups: [string] | [string, string] | [string, string, string];
+  /**
+   * @minItems 1
+   * @maxItems 6
+   */
+  good_answer:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string];
+  difficulty: Level;
+  easier: string;
+  harder: string;
+  probes_cv: boolean;
+  probes_gap: boolean;
+  bank_id: string | null;
+}
+export interface SystemDesignPart {
+  prompt: string;
+  /**
+   * @minItems 1
+   */
+  checkpoints: [DesignCheckpoint, ...DesignCheckpoint[]];
+}
+/**
+ * What the job description asks for (extracted by Gemini or by rules).
+ */
+export interface JobProfile {
+  required_skills: string[];
+  preferred_skills: string[];
+  seniority: string | null;
+  domain: string | null;
+  responsibilities: string[];
 }
 /**
  * `GET /api/interviews/{id}`: the record for recruiters, with links.
@@ -194,6 +407,7 @@ export interface InterviewPlan {
   candidate_name: string | null;
   language: string;
   planned_minutes: number;
+  design: InterviewDesign | null;
 }
 export interface ParsedCV {
   text: string;
@@ -259,6 +473,7 @@ export interface Report {
   role: string;
   level: Level;
   interview_type: InterviewType;
+  language: string;
   overall_score: number | null;
   recommendation: Recommendation | null;
   dimensions: DimensionScore[];
@@ -273,6 +488,7 @@ export interface Report {
   message: string | null;
   candidate_feedback: CandidateFeedback;
   scoring: ScoringMeta | null;
+  plan_coverage: QuestionCoverage[];
 }
 /**
  * Computed in code from the supported scores: advice to a human, never a decision.
@@ -368,6 +584,19 @@ export interface ScoringAttempt {
   detail: string;
 }
 /**
+ * One planned question as the interview went: asked or skipped, and how it went.
+ */
+export interface QuestionCoverage {
+  question_id: string;
+  phase: Phase;
+  competency: Competency;
+  text: string;
+  asked: boolean;
+  outcome: AnswerOutcome | null;
+  reason: string | null;
+  step: DifficultyStep | null;
+}
+/**
  * The state of report.html for the stored report, kept beside it so that a page that
  * failed to draw is visible as such instead of silently missing.
  */
@@ -414,14 +643,23 @@ export interface InterviewSummary {
   duration_s: number | null;
 }
 
+/** Every value of `AnswerOutcome`, in the order the model declares them. */
+export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly", "not_covered"];
+
+/** Every value of `Competency`, in the order the model declares them. */
+export const CompetencyValues: readonly Competency[] = ["technical_depth", "problem_solving", "communication", "experience_authenticity", "collaboration"];
+
+/** Every value of `DifficultyStep`, in the order the model declares them. */
+export const DifficultyStepValues: readonly DifficultyStep[] = ["easier", "planned", "harder"];
+
 /** Every value of `EventKind`, in the order the model declares them. */
-export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "problem", "code_snapshot", "code_run"];
+export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "answer_outcome", "problem", "code_snapshot", "code_run"];
 
 /** Every value of `InterviewStatus`, in the order the model declares them. */
-export const InterviewStatusValues: readonly InterviewStatus[] = ["created", "live", "ended", "evaluated", "failed"];
+export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "created", "live", "ended", "evaluated", "failed"];
 
 /** Every value of `InterviewType`, in the order the model declares them. */
-export const InterviewTypeValues: readonly InterviewType[] = ["technical", "behavioural", "system_design", "coding", "mixed"];
+export const InterviewTypeValues: readonly InterviewType[] = ["technical", "behavioural", "system_design", "coding", "mixed", "frontend", "backend", "data_ml", "custom"];
 
 /** Every value of `Level`, in the order the model declares them. */
 export const LevelValues: readonly Level[] = ["beginner", "intermediate", "advanced"];
@@ -431,6 +669,9 @@ export const ObservationKindValues: readonly ObservationKind[] = ["calibration",
 
 /** Every value of `Phase`, in the order the model declares them. */
 export const PhaseValues: readonly Phase[] = ["intro", "technical", "coding", "behavioural", "candidate_questions", "wrap_up"];
+
+/** Every value of `PlanSource`, in the order the model declares them. */
+export const PlanSourceValues: readonly PlanSource[] = ["gemini", "fallback"];
 
 /** Every value of `RecommendationValue`, in the order the model declares them. */
 export const RecommendationValueValues: readonly RecommendationValue[] = ["strong_yes", "yes", "maybe", "no", "strong_no"];

@@ -51,7 +51,7 @@ export function FeedbackPage({ id }: { id: string }) {
         setView({
           kind: "waiting",
           status:
-            result.status === "live" || result.status === "created"
+            result.status === "live" || result.status === "created" || result.status === "preparing"
               ? "Your interview is still wrapping up…"
               : "Your answers are being reviewed. This usually takes a minute or two.",
         });

@@ -34,6 +34,10 @@ const TYPE_COPY: Record<InterviewType, string> = {
   coding: "Coding",
   system_design: "System design",
   behavioural: "Behavioural",
+  frontend: "Frontend engineering",
+  backend: "Backend engineering",
+  data_ml: "Data and machine learning",
+  custom: "Any other role (sales, nursing, marketing…)",
 };
 
 const FIELDS = ["role", "level", "interview_type", "job_description", "cv", "candidate_name"] as const;

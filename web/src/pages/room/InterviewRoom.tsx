@@ -111,15 +111,19 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
   );
 }
 
+/**
+ * LiveKit's toggles. Their names stay fixed and `aria-pressed` says whether the device is on
+ * (the library sets it), so "Microphone, not pressed" is unambiguous; a label that flipped
+ * between "Mute" and "Unmute" would contradict the pressed state.
+ */
 function MediaToggles({ onDeviceError }: { onDeviceError: (what: string) => (e: Error) => void }) {
-  const { isMicrophoneEnabled, isCameraEnabled, isScreenShareEnabled } = useLocalParticipant();
   return (
     <>
       <TrackToggle source={Track.Source.Microphone} showIcon={false} className="control" onDeviceError={onDeviceError("microphone")}>
-        {isMicrophoneEnabled ? "Mute" : "Unmute"}
+        Microphone
       </TrackToggle>
       <TrackToggle source={Track.Source.Camera} showIcon={false} className="control" onDeviceError={onDeviceError("camera")}>
-        {isCameraEnabled ? "Stop camera" : "Start camera"}
+        Camera
       </TrackToggle>
       <TrackToggle
         source={Track.Source.ScreenShare}
@@ -130,7 +134,7 @@ function MediaToggles({ onDeviceError }: { onDeviceError: (what: string) => (e: 
           if (e.name !== "NotAllowedError") onDeviceError("screen share")(e); // picker cancelled
         }}
       >
-        {isScreenShareEnabled ? "Stop sharing" : "Share screen"}
+        Share screen
       </TrackToggle>
     </>
   );
