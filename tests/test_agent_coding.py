@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from livekit import rtc
+from livekit import api, rtc
 from livekit.agents import vad
 
 import agent.worker
@@ -41,6 +41,7 @@ from testkit.agent_harness import AgentHarness, agent_settings, interview_harnes
 from testkit.audio_io import MIC_RATE, CapturingSpeaker, WavMicrophone, espeak_wav
 from testkit.gemini_live import FakeGeminiLive
 from testkit.interview_fixtures import FakeClock, sample_plan
+from testkit.livekit_server import LiveKitNode
 from testkit.tls import LocalTLS
 from tests.fake_llm import FakeLLM, ToolCall, Turn
 from tests.sandbox_support import make_sandbox, work_root
@@ -445,7 +446,7 @@ def think_aloud(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _setup_silence_ms(setup: dict[str, Any]) -> int:
     ric = setup.get("realtimeInputConfig") or setup.get("realtime_input_config") or {}
     aad = ric.get("automaticActivityDetection") or ric.get("automatic_activity_detection") or {}
-    return int(aad.get("silenceDurationMs") or aad.get("silence_duration_ms"))
+    return int(aad.get("silenceDurationMs") or aad.get("silence_duration_ms") or 0)
 
 
 async def _wait_for(cond: Callable[[], bool], within: float = 8.0) -> None:
@@ -518,3 +519,72 @@ async def test_think_aloud_pauses_are_answered_in_conversation_but_not_while_cod
         {"note": "turn_taking", "silence_ms": 800, "reconnected": True},
     ]
     assert st.errors == []
+
+
+# --- the same RPC through a real LiveKit server -------------------------------------------------
+
+
+def _token(node: LiveKitNode, identity: str, room: str) -> str:
+    grants = api.VideoGrants(room_join=True, room=room)
+    return (
+        api.AccessToken(node.options.api_key, node.options.api_secret)
+        .with_identity(identity)
+        .with_grants(grants)
+        .to_jwt()
+    )
+
+
+@pytest.mark.timeout(60)
+async def test_run_and_errors_over_a_real_livekit_room(
+    coding: Coding, tmp_path: Path, livekit_server_binary: Path
+) -> None:
+    c = coding
+    problem = await c.enter_coding()
+    node = LiveKitNode(workdir=tmp_path / "livekit", binary=livekit_server_binary)
+    await asyncio.to_thread(node.start)
+    agent_room, candidate_room = rtc.Room(), rtc.Room()
+    try:
+        await agent_room.connect(node.url, _token(node, "agent-interviewer", "coding-rpc"))
+        c.rpc.register(agent_room.local_participant)
+        await candidate_room.connect(node.url, _token(node, CANDIDATE, "coding-rpc"))
+        me = candidate_room.local_participant
+
+        async def perform(method: str, payload: dict[str, Any]) -> Any:
+            answer = await me.perform_rpc(
+                destination_identity="agent-interviewer",
+                method=method,
+                payload=json.dumps(payload),
+                response_timeout=30,
+            )
+            return json.loads(answer)
+
+        view = await perform(METHOD_PROBLEM, {})
+        assert view["problem"]["id"] == problem.id
+        result = await perform(
+            METHOD_SUBMIT, {"code": problem.reference.python, "language": "python"}
+        )
+        assert result["all_passed"] and result["total"] == len(problem.hidden_tests)
+        with pytest.raises(rtc.RpcError) as info:
+            await perform(METHOD_RUN, {"code": "x", "language": "cobol"})
+        assert info.value.code == CodingErrorCode.UNKNOWN_LANGUAGE
+        assert "use one of python, javascript, cpp" in info.value.message
+        # code near the limit crosses the room (LiveKit's RPC carries more than 15 KiB here);
+        # over it, the agent refuses with its own error
+        limit = c.workspace.options.max_code_bytes
+        padding = "#" + "x" * (limit - 2000) + "\n"
+        near = padding + problem.reference.python
+        assert len(near.encode()) <= limit
+        assert (await perform(METHOD_RUN, {"code": near, "language": "python"}))["all_passed"]
+        with pytest.raises(rtc.RpcError) as info:
+            await perform(METHOD_RUN, {"code": near + "#" * 2000, "language": "python"})
+        assert info.value.code == CodingErrorCode.TOO_LARGE
+    finally:
+        await candidate_room.disconnect()
+        await agent_room.disconnect()
+        await asyncio.to_thread(node.stop)
+    runs = await c.events(EventKind.CODE_RUN)
+    assert [(e.data["which"], e.data["all_passed"]) for e in runs] == [
+        ("hidden", True),
+        ("visible", True),
+    ]
+    assert runs[1].data["code"] == near
