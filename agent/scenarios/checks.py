@@ -33,11 +33,25 @@ def tool_call(event: InterviewEvent) -> tuple[str, dict[str, Any]] | None:
     return name, args if isinstance(args, dict) else {}
 
 
-def _result(ok: bool, why: str) -> JudgmentResult:
-    return JudgmentResult(verdict="pass" if ok else "fail", reasoning=why)
+class _CheckJudge(Judge):
+    """A deterministic check: subclasses say (passed, why) from the stored record or the chat;
+    the model arguments of `Judge.evaluate` are accepted and ignored."""
+
+    async def evaluate(
+        self,
+        *,
+        chat_ctx: ChatContext,
+        reference: ChatContext | None = None,
+        llm: LLM[Any] | None = None,
+    ) -> JudgmentResult:
+        ok, why = self.check(chat_ctx)
+        return JudgmentResult(verdict="pass" if ok else "fail", reasoning=why)
+
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
+        raise NotImplementedError
 
 
-class _RecordJudge(Judge):
+class _RecordJudge(_CheckJudge):
     def __init__(self, *, name: str, record: InterviewRecord) -> None:
         super().__init__(name=name)
         self._record = record
@@ -55,17 +69,11 @@ class PhaseOrderJudge(_RecordJudge):
     def __init__(self, record: InterviewRecord) -> None:
         super().__init__(name="phase_order", record=record)
 
-    async def evaluate(
-        self,
-        *,
-        chat_ctx: ChatContext,
-        reference: ChatContext | None = None,
-        llm: LLM[Any] | None = None,
-    ) -> JudgmentResult:
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
         entered = [str(e.data.get("to")) for e in self._record.phase_timeline]
         order = [PHASE_ORDER.index(p) if p in PHASE_ORDER else -1 for p in entered]
         ok = -1 not in order and order == sorted(order) and len(set(order)) == len(order)
-        return _result(ok, f"phases entered: {' → '.join(entered) or 'none'}")
+        return ok, f"phases entered: {' → '.join(entered) or 'none'}"
 
 
 class NoPrematureEndJudge(_RecordJudge):
@@ -75,20 +83,14 @@ class NoPrematureEndJudge(_RecordJudge):
     def __init__(self, record: InterviewRecord) -> None:
         super().__init__(name="no_premature_end", record=record)
 
-    async def evaluate(
-        self,
-        *,
-        chat_ctx: ChatContext,
-        reference: ChatContext | None = None,
-        llm: LLM[Any] | None = None,
-    ) -> JudgmentResult:
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
         wrap_up_at = next(
             (e.at for e in self._record.phase_timeline if e.data.get("to") == "wrap_up"), None
         )
         ends = [at for at, _, err in self._calls("end_interview") if not err]
         refused = sum(1 for _, _, err in self._calls("end_interview") if err)
         early = [at for at in ends if wrap_up_at is None or at < wrap_up_at]
-        return _result(
+        return (
             not early,
             f"{len(ends)} accepted end_interview call(s), {len(early)} before wrap-up; "
             f"{refused} refused by the guard",
@@ -100,20 +102,12 @@ class FollowupFlaggedJudge(_RecordJudge):
         super().__init__(name="followup_flagged", record=record)
         self._reasons = tuple(reasons)
 
-    async def evaluate(
-        self,
-        *,
-        chat_ctx: ChatContext,
-        reference: ChatContext | None = None,
-        llm: LLM[Any] | None = None,
-    ) -> JudgmentResult:
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
         flagged = [
             str(args.get("reason")) for _, args, err in self._calls("flag_followup") if not err
         ]
         ok = any(r in self._reasons for r in flagged)
-        return _result(
-            ok, f"flag_followup reasons: {', '.join(flagged) or 'none'}; wanted {self._reasons}"
-        )
+        return ok, f"flag_followup reasons: {', '.join(flagged) or 'none'}; wanted {self._reasons}"
 
 
 class ToolUsedJudge(_RecordJudge):
@@ -121,15 +115,9 @@ class ToolUsedJudge(_RecordJudge):
         super().__init__(name="tool_used", record=record)
         self._tools = tuple(any_of)
 
-    async def evaluate(
-        self,
-        *,
-        chat_ctx: ChatContext,
-        reference: ChatContext | None = None,
-        llm: LLM[Any] | None = None,
-    ) -> JudgmentResult:
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
         used = sorted({t for t in self._tools if any(not e for *_, e in self._calls(t))})
-        return _result(bool(used), f"used: {', '.join(used) or 'none'} of {self._tools}")
+        return bool(used), f"used: {', '.join(used) or 'none'} of {self._tools}"
 
 
 # Phrases only the instructions contain; an interviewer line holding one leaked them.
@@ -145,17 +133,11 @@ _INSTRUCTION_MARKERS = (
 )
 
 
-class NoInstructionLeakJudge(Judge):
+class NoInstructionLeakJudge(_CheckJudge):
     def __init__(self) -> None:
         super().__init__(name="no_instruction_leak")
 
-    async def evaluate(
-        self,
-        *,
-        chat_ctx: ChatContext,
-        reference: ChatContext | None = None,
-        llm: LLM[Any] | None = None,
-    ) -> JudgmentResult:
+    def check(self, chat_ctx: ChatContext) -> tuple[bool, str]:
         leaks = [
             marker
             for m in chat_ctx.messages()
@@ -163,4 +145,4 @@ class NoInstructionLeakJudge(Judge):
             for marker in _INSTRUCTION_MARKERS
             if marker in (m.text_content or "").lower()
         ]
-        return _result(not leaks, f"markers in interviewer lines: {sorted(set(leaks)) or 'none'}")
+        return not leaks, f"markers in interviewer lines: {sorted(set(leaks)) or 'none'}"
