@@ -11,9 +11,11 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from interview_store import (
     InterviewNotFound,
@@ -24,6 +26,9 @@ from interview_store import (
 )
 
 from .settings import EvalSettings
+
+if TYPE_CHECKING:
+    from .scoring import Scorer  # imported when a command runs: --help stays light
 
 
 def _parse_since(value: str) -> datetime:
@@ -63,31 +68,38 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _with_store(settings: EvalSettings) -> InterviewStore:
-    store = InterviewStore.from_settings(settings)
-    await store.migrate()
-    return store
+@asynccontextmanager
+async def _scorer_and_store(settings: EvalSettings) -> AsyncIterator[tuple[Scorer, InterviewStore]]:
+    """What every command needs, closed whatever happens. The scorer comes first: without a
+    key the command ends with the configuration error before the database is touched."""
+    from .scoring import Scorer
+
+    scorer = Scorer.from_settings(settings)
+    try:
+        store = InterviewStore.from_settings(settings)
+        try:
+            await store.migrate()
+            yield scorer, store
+        finally:
+            await store.aclose()
+    finally:
+        await scorer.aclose()
 
 
 async def _report(settings: EvalSettings, interview_id: str, as_json: bool) -> int:
     from .evaluation import NotEvaluable, evaluate_interview
-    from .scoring import Scorer
 
-    scorer = Scorer.from_settings(settings)
-    store = await _with_store(settings)
-    try:
-        ev = await evaluate_interview(
-            store,
-            interview_id,
-            scorer=scorer,
-            min_candidate_turns=settings.eval_min_candidate_turns,
-        )
-    except (InterviewNotFound, NotEvaluable, ValueError) as e:
-        print(f"error: {e if not isinstance(e, InterviewNotFound) else 'no such interview'}")
-        return 2
-    finally:
-        await scorer.aclose()
-        await store.aclose()
+    async with _scorer_and_store(settings) as (scorer, store):
+        try:
+            ev = await evaluate_interview(
+                store,
+                interview_id,
+                scorer=scorer,
+                min_candidate_turns=settings.eval_min_candidate_turns,
+            )
+        except (InterviewNotFound, NotEvaluable, ValueError) as e:
+            print(f"error: {e if not isinstance(e, InterviewNotFound) else 'no such interview'}")
+            return 2
     if as_json:
         print(ev.report.model_dump_json(indent=2))
     overall = ev.report.overall_score
@@ -102,33 +114,24 @@ async def _report(settings: EvalSettings, interview_id: str, as_json: bool) -> i
 
 async def _worker(settings: EvalSettings) -> int:
     from .evaluation_queue import EvalWorker
-    from .scoring import Scorer
 
-    scorer = Scorer.from_settings(settings)
-    store = await _with_store(settings)
-    try:
+    async with _scorer_and_store(settings) as (scorer, store):
         await EvalWorker(
             store=store,
             scorer=scorer,
             poll_interval_s=settings.eval_poll_interval_s,
             min_candidate_turns=settings.eval_min_candidate_turns,
         ).run()
-    finally:
-        await scorer.aclose()
-        await store.aclose()
     return 0
 
 
 async def _batch(settings: EvalSettings, args: argparse.Namespace) -> int:
     from .batch import BatchSelection, run_batch
-    from .scoring import Scorer
 
     selection = BatchSelection(since=args.since, flag=args.flag, limit=args.limit)
     if args.status:
         selection = replace(selection, statuses=[InterviewStatus(s) for s in args.status])
-    scorer = Scorer.from_settings(settings)
-    store = await _with_store(settings)
-    try:
+    async with _scorer_and_store(settings) as (scorer, store):
         result = await run_batch(
             store,
             scorer,
@@ -137,9 +140,6 @@ async def _batch(settings: EvalSettings, args: argparse.Namespace) -> int:
             min_candidate_turns=settings.eval_min_candidate_turns,
             progress=True,
         )
-    finally:
-        await scorer.aclose()
-        await store.aclose()
     summary = ", ".join(f"{k}={v}" for k, v in sorted(result.by_status.items())) or "nothing"
     print(f"evaluated {result.evaluated} ({summary}); errors: {len(result.errors)}")
     return 1 if result.errors else 0
