@@ -18,11 +18,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from livekit import rtc
 
+from interview_store import InterviewRecord, InterviewStore, database_url_for
 from testkit.gemini_api import FakeGeminiApi
 from testkit.gemini_live import FakeGeminiLive
 from testkit.livekit_server import (
@@ -33,6 +37,9 @@ from testkit.livekit_server import (
     stop_process,
     wait_http_ok,
 )
+from testkit.rtc_candidate import RtcCandidate
+
+T = TypeVar("T")
 
 _AGENT_CAPACITY_KEYS = ("NUM_IDLE_PROCESSES", "LOAD_INCLUDES_CPU", "MAX_INTERVIEWS_PER_WORKER")
 
@@ -301,7 +308,7 @@ class E2EPlatform:
             agent.stop(timeout_s=3)
         for proc in [self.evals, self.tokenserver]:
             if proc is not None:
-                proc.stop()
+                proc.stop(timeout_s=5)
         if self.node is not None:
             self.node.stop()
 
@@ -320,6 +327,39 @@ class E2EPlatform:
     async def recruiter_get(self, path: str) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
             return await client.get(path, headers={"Authorization": f"Bearer {RECRUITER_TOKEN}"})
+
+    async def read_record(self, interview_id: str) -> InterviewRecord:
+        """The record as the processes wrote it (the shared SQLite file, read only)."""
+        store = InterviewStore(
+            database_url=database_url_for(None, self.storage_dir), storage_dir=self.storage_dir
+        )
+        try:
+            record = await store.get(interview_id)
+        finally:
+            await store.aclose()
+        if record is None:
+            raise LookupError(f"no interview {interview_id}")
+        return record
+
+    async def agent_joined(self, candidate: RtcCandidate) -> rtc.RemoteParticipant:
+        """The interviewer, once it joined the candidate's room (fails with the logs)."""
+        try:
+            return await candidate.wait_for_agent(timeout_s=25)
+        except TimeoutError:
+            raise AssertionError(f"the agent never joined\n{self.logs()}") from None
+
+    async def wait_until(
+        self, check: Callable[[], Awaitable[T | None]], *, timeout_s: float, what: str
+    ) -> T:
+        """Poll `check` without blocking the loop the emulators run on; on timeout fail with
+        every process's log tail."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            value = await check()
+            if value:
+                return value
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"no {what} within {timeout_s} s\n{self.logs()}")
 
     def logs(self) -> str:
         """Every process's log tail, for a failing test's message."""

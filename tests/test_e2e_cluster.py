@@ -36,7 +36,6 @@ from testkit.platform_processes import (
 )
 from testkit.rtc_candidate import RtcCandidate, load_wav_48k
 from testkit.tls import LocalTLS
-from tests.test_e2e_room import read_record, wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -171,11 +170,9 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
     third, cand3 = await open_interview(c, 2)
     assert c.worker_of(third) is w2, "a draining worker takes no new interview"
     await leave(c, cand1)  # w1's interview ends normally, then w1 exits
-    await wait_until(
-        lambda: _exited(w1), timeout_s=20, what="drained worker exit", platform=c.platform
-    )
+    await c.platform.wait_until(lambda: _exited(w1), timeout_s=20, what="drained worker exit")
     assert w1.process.returncode == 0
-    ended = await read_record(c.platform, first)
+    ended = await c.platform.read_record(first)
     assert ended.status in (InterviewStatus.ENDED, InterviewStatus.EVALUATED)
     assert any(t.speaker == "candidate" for t in ended.transcript)
 
@@ -187,24 +184,24 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
     await cand2.wait_for_audible(after=cand2.speech_ended_at[-1], timeout_s=15)
 
     async def written() -> list[str] | None:
-        record = await read_record(c.platform, second)
+        record = await c.platform.read_record(second)
         items = [t.item_id for t in record.transcript]
         speakers = {t.speaker for t in record.transcript}
         return items if {"candidate", "interviewer"} <= speakers else None
 
-    before = await wait_until(written, timeout_s=10, what="transcript", platform=c.platform)
+    before = await c.platform.wait_until(written, timeout_s=10, what="transcript")
     os.kill(c.job_pid(second), signal.SIGKILL)
     await asyncio.sleep(1.0)
     assert w2.alive(), "the worker survives its job process"
     await leave(c, cand2)
 
     async def not_live() -> InterviewStatus | None:
-        record = await read_record(c.platform, second)
+        record = await c.platform.read_record(second)
         done = record.status not in (InterviewStatus.CREATED, InterviewStatus.LIVE)
         return record.status if done else None
 
-    await wait_until(not_live, timeout_s=20, what="end after kill -9", platform=c.platform)
-    after = await read_record(c.platform, second)
+    await c.platform.wait_until(not_live, timeout_s=20, what="end after kill -9")
+    after = await c.platform.read_record(second)
     assert [t.item_id for t in after.transcript][: len(before)] == before
     # What ends it today is the room_finished webhook, as `ended` with a room_finished note:
     # nothing records that the agent died mid-interview (no `failed` + reason yet; the job
@@ -212,15 +209,15 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
     # whether the agent finalized). Asserted so a change to that path is noticed.
     notes = [e.data.get("note") for e in after.events if e.kind == EventKind.NOTE]
     assert "room_finished" in notes and "summary" not in notes
-    evaluated = await wait_until(
-        lambda: _evaluated(c, second), timeout_s=20, what="report", platform=c.platform
+    evaluated = await c.platform.wait_until(
+        lambda: _evaluated(c, second), timeout_s=20, what="report"
     )
     assert evaluated
     await leave(c, cand3)
 
 
 async def _evaluated(c: Cluster, interview_id: str) -> bool:
-    record = await read_record(c.platform, interview_id)
+    record = await c.platform.read_record(interview_id)
     return record.status == InterviewStatus.EVALUATED and record.report is not None
 
 

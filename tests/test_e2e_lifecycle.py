@@ -18,7 +18,6 @@ from testkit.audio_io import espeak_wav
 from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.rtc_candidate import RtcCandidate, load_wav_48k
-from tests.test_e2e_room import GREETING, joined, read_record, wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -26,6 +25,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
 ]
 
+GREETING = "Hello Ada, welcome to your mock interview. Tell me about yourself."
 ANSWER = "I led the migration of our billing service to Kubernetes last year."
 
 
@@ -49,7 +49,7 @@ def webhook_outcomes(platform: E2EPlatform, room: str) -> list[str]:
 async def status_is(
     platform: E2EPlatform, interview_id: str, status: InterviewStatus
 ) -> InterviewRecord | None:
-    record = await read_record(platform, interview_id)
+    record = await platform.read_record(interview_id)
     return record if record.status == status else None
 
 
@@ -63,30 +63,27 @@ async def test_leaving_ends_the_interview_and_the_report_follows(
     created = await platform.create_interview(candidate_name="Ada")
     iid, room = created["interview_id"], created["room"]
     async with RtcCandidate(created["server_url"], created["participant_token"]) as candidate:
-        await joined(platform, candidate)
+        await platform.agent_joined(candidate)
         await candidate.wait_for_audible(timeout_s=20)
         await asyncio.wait_for(candidate.say(answer).wait(), 30)
         await candidate.wait_for_audible(after=candidate.speech_ended_at[-1], timeout_s=15)
-        await wait_until(
+        await platform.wait_until(
             lambda: _candidate_said(platform, iid),
             timeout_s=10,
             what="candidate transcript before leaving",
-            platform=platform,
         )
     left_at = time.monotonic()
     # the candidate left: the room closes after departure_timeout, LiveKit signs and sends
     # room_finished, the token server verifies it; the agent's job ends; the evals worker reports
-    record = await wait_until(
+    record = await platform.wait_until(
         lambda: status_is(platform, iid, InterviewStatus.EVALUATED),
         timeout_s=30,
         what="evaluated interview",
-        platform=platform,
     )
-    outcomes = await wait_until(
+    outcomes = await platform.wait_until(
         lambda: _async(webhook_outcomes(platform, room)),
         timeout_s=10,
         what="verified room_finished webhook",
-        platform=platform,
     )
     # whoever came first (the agent's finalize or the webhook), the end is recorded once
     assert set(outcomes) <= {"ended", "already_ended", "already_evaluated"}, outcomes
@@ -122,31 +119,27 @@ async def test_room_finished_webhook_alone_ends_an_interview(
     await candidate.connect(platform.node.url, token)
     await asyncio.sleep(0.5)
     await candidate.disconnect()
-    record = await wait_until(
-        lambda: _not_live(platform, iid),
-        timeout_s=20,
-        what="interview ended by the webhook",
-        platform=platform,
+    record = await platform.wait_until(
+        lambda: _not_live(platform, iid), timeout_s=20, what="interview ended by the webhook"
     )
     assert webhook_outcomes(platform, room) == ["ended"]
     notes = [e.data for e in record.events if e.kind == EventKind.NOTE]
     assert {"note": "room_finished", "by": "livekit_webhook"} in notes
-    evaluated = await wait_until(
+    evaluated = await platform.wait_until(
         lambda: status_is(platform, iid, InterviewStatus.EVALUATED),
         timeout_s=20,
         what="report after the webhook ended it",
-        platform=platform,
     )
     assert evaluated.report is not None
 
 
 async def _candidate_said(platform: E2EPlatform, interview_id: str) -> bool:
-    record = await read_record(platform, interview_id)
+    record = await platform.read_record(interview_id)
     return any(t.speaker == "candidate" for t in record.transcript)
 
 
 async def _not_live(platform: E2EPlatform, interview_id: str) -> InterviewRecord | None:
-    record = await read_record(platform, interview_id)
+    record = await platform.read_record(interview_id)
     return record if record.status in (InterviewStatus.ENDED, InterviewStatus.EVALUATED) else None
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import psutil
@@ -20,7 +18,7 @@ import pytest
 from livekit import api, rtc
 from skimage import data
 
-from interview_store import InterviewRecord, InterviewStore, database_url_for
+from interview_store import InterviewRecord
 from testkit.audio_io import espeak_wav
 from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
@@ -32,37 +30,9 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
 ]
 
-T = TypeVar("T")
 
 GREETING = "Hello Ada, welcome to your mock interview. Tell me about yourself."
 ANSWER = "I built a payment service in Python with PostgreSQL and Kafka."
-
-
-async def wait_until(
-    check: Callable[[], Awaitable[T | None]], *, timeout_s: float, what: str, platform: E2EPlatform
-) -> T:
-    """Poll without blocking the loop the emulators run on; fail with every process's log."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no {what} within {timeout_s} s\n{platform.logs()}")
-
-
-async def read_record(platform: E2EPlatform, interview_id: str) -> InterviewRecord:
-    """The record as the processes wrote it (the same SQLite file, read-only use)."""
-    store = InterviewStore(
-        database_url=database_url_for(None, platform.storage_dir),
-        storage_dir=platform.storage_dir,
-    )
-    try:
-        record = await store.get(interview_id)
-    finally:
-        await store.aclose()
-    assert record is not None
-    return record
 
 
 def face_image() -> np.ndarray:
@@ -71,20 +41,13 @@ def face_image() -> np.ndarray:
     return np.ascontiguousarray(np.repeat(np.repeat(img, 2, axis=0), 2, axis=1))  # 600x600
 
 
-async def joined(platform: E2EPlatform, candidate: RtcCandidate) -> rtc.RemoteParticipant:
-    try:
-        return await candidate.wait_for_agent(timeout_s=20)
-    except TimeoutError:
-        raise AssertionError(f"the agent never joined\n{platform.logs()}") from None
-
-
 async def test_token_dispatches_agent_which_greets_audibly(shared_platform: E2EPlatform) -> None:
     platform = shared_platform
     platform.live.push(Reply.say(GREETING, audio_s=1.0))
     created = await platform.create_interview(candidate_name="Ada")
     t0 = time.perf_counter()
     async with RtcCandidate(created["server_url"], created["participant_token"]) as candidate:
-        agent = await joined(platform, candidate)
+        agent = await platform.agent_joined(candidate)
         # no dispatch call anywhere: the token's RoomConfiguration made the server dispatch it
         assert agent.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
         heard_at = await candidate.wait_for_audible(after=t0, timeout_s=20)
@@ -119,29 +82,28 @@ async def test_candidate_speech_reaches_gemini_and_the_transcript(
     answer = load_wav_48k(espeak_wav(ANSWER, tmp_path / "answer.wav"))
     created = await platform.create_interview(candidate_name="Ada")
     async with RtcCandidate(created["server_url"], created["participant_token"]) as candidate:
-        await joined(platform, candidate)
+        await platform.agent_joined(candidate)
         await candidate.wait_for_audible(timeout_s=20)  # greeting first
         turns_before, bytes_before = live.state.user_turns, live.state.audio_bytes
         await asyncio.sleep(1.0)
         await asyncio.wait_for(candidate.say(answer).wait(), 30)
         spoke_at = candidate.speech_ended_at[-1]
         # the emulator's energy VAD heard speech then silence in the audio the agent relayed
-        await wait_until(
+        await platform.wait_until(
             lambda: _true(live.state.user_turns > turns_before),
             timeout_s=10,
             what="user turn at the Gemini emulator",
-            platform=platform,
         )
         assert live.state.audio_bytes - bytes_before > 16_000 * 2 * 2  # > 2 s of 16 kHz audio
         await candidate.wait_for_audible(after=spoke_at, timeout_s=10)  # the reply came back
 
         async def candidate_line() -> InterviewRecord | None:
-            record = await read_record(platform, created["interview_id"])
+            record = await platform.read_record(created["interview_id"])
             said = [t.text for t in record.transcript if t.speaker == "candidate"]
             return record if ANSWER in said else None
 
-        record = await wait_until(
-            candidate_line, timeout_s=10, what="candidate transcript", platform=platform
+        record = await platform.wait_until(
+            candidate_line, timeout_s=10, what="candidate transcript"
         )
     assert any(t.speaker == "interviewer" and "Ada" in t.text for t in record.transcript)
 
@@ -154,16 +116,14 @@ async def test_camera_frames_reach_the_vision_pipeline(shared_platform: E2EPlatf
     async with RtcCandidate(
         created["server_url"], created["participant_token"], camera_rgb=face_image()
     ) as candidate:
-        await joined(platform, candidate)
+        await platform.agent_joined(candidate)
 
         async def face_seen() -> InterviewRecord | None:
-            record = await read_record(platform, created["interview_id"])
+            record = await platform.read_record(created["interview_id"])
             states = [o for o in record.observations if o.kind == "face_state"]
             return record if any(o.data.get("presence") == "single" for o in states) else None
 
-        record = await wait_until(
-            face_seen, timeout_s=25, what="face-visible observation", platform=platform
-        )
+        record = await platform.wait_until(face_seen, timeout_s=25, what="face-visible observation")
     assert all(o.source == "local" for o in record.observations if o.kind == "face_state")
     # the same sampled frames went to the interviewer as JPEG
     sent = platform.live.state.video_frames[frames_before:]
@@ -179,7 +139,7 @@ async def test_token_for_another_room_cannot_reach_this_interview(
     mine = await platform.create_interview(candidate_name="Ada")
     other = await platform.create_interview(candidate_name="Eve")
     async with RtcCandidate(mine["server_url"], mine["participant_token"]) as candidate:
-        await joined(platform, candidate)
+        await platform.agent_joined(candidate)
         # Eve's token joins Eve's room, whatever room she asks for: she never sees Ada.
         intruder = rtc.Room()
         await intruder.connect(other["server_url"], other["participant_token"])
