@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -113,50 +113,6 @@ def livekit_server_binary() -> Path:
     """The pinned livekit-server; missing is an error that says how to install it, not a skip
     (`.ci/run` installs it with `.ci/install-livekit.sh`)."""
     return require_livekit_server()
-
-
-@pytest.fixture
-async def gemini_api() -> AsyncIterator[FakeGeminiApi]:
-    """The generate_content emulator: empty frame reviews unless a test scripts more."""
-    async with FakeGeminiApi() as api:
-        api.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
-        yield api
-
-
-StartPlatform = Callable[..., Awaitable[E2EPlatform]]
-
-
-@pytest.fixture
-async def start_platform(
-    livekit_server_binary: Path,
-    tmp_path: Path,
-    tls: LocalTLS,
-    emulator: FakeGeminiLive,
-    gemini_api: FakeGeminiApi,
-) -> AsyncIterator[StartPlatform]:
-    """`await start_platform(workers=1, evals=True, **env)`: livekit-server (webhook to the
-    token server) + token server + agent workers + evals worker, all real processes, Gemini
-    being the emulators; stopped at teardown. Started in a thread so the emulators on this
-    event loop keep answering while the processes come up."""
-    started: list[E2EPlatform] = []
-
-    async def start(*, workers: int = 1, evals: bool = True, **env: str) -> E2EPlatform:
-        platform = E2EPlatform(
-            workdir=tmp_path / f"platform{len(started)}",
-            live=emulator,
-            api=gemini_api,
-            ca_file=tls.ca_file,
-            extra_env=env,
-        )
-        started.append(platform)
-        await asyncio.to_thread(platform.start, workers=workers, evals=evals)
-        return platform
-
-    try:
-        yield start
-    finally:
-        for platform in started:
-            await asyncio.to_thread(platform.stop)
 
 
 E2E_SHARED_ENV = {
