@@ -110,3 +110,25 @@ def test_documented_values_are_the_defaults() -> None:
             if default is not None and not _same(value, default):
                 drifted.append(f"{env}={value} (default {default!r} in {cls.__name__})")
     assert not drifted, f".env.example shows values that are not the defaults: {drifted}"
+
+
+def test_a_variable_read_by_several_processes_has_one_default() -> None:
+    """AGENT_NAME is read by the token server (which dispatches that agent) and by the worker
+    (which registers under it): two different defaults would strand every interview. Any name
+    read by more than one settings class must default the same everywhere (or be required)."""
+    defaults: dict[str, dict[str, object]] = {}
+    for cls in SETTINGS:
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        for name, field in cls.model_fields.items():
+            env = (prefix + name).upper()
+            default = field.default
+            if isinstance(default, SecretStr):
+                default = default.get_secret_value()
+            defaults.setdefault(env, {})[cls.__name__] = default
+    differing = {
+        env: by_class
+        for env, by_class in defaults.items()
+        if len({repr(d) for d in by_class.values()}) > 1
+        and not all(d is None or d is PydanticUndefined for d in by_class.values())
+    }
+    assert not differing, f"one variable, several defaults: {differing}"
