@@ -60,13 +60,27 @@ export function App() {
 
   useEffect(() => {
     document.title = `${route?.title ?? "Not found"} · Mock interview`;
-    // move focus to the new page's heading so screen readers announce the change
-    const heading = main.current?.querySelector("h1");
-    if (heading instanceof HTMLElement) {
+  }, [route]);
+
+  // Move focus to the new page's heading so screen readers announce the change. Pages load
+  // on demand and show a busy placeholder first: wait for the first settled heading.
+  useEffect(() => {
+    const area = main.current;
+    if (!area) return;
+    const focusHeading = (): boolean => {
+      const heading = area.querySelector("h1");
+      if (!(heading instanceof HTMLElement) || heading.closest('[aria-busy="true"]')) return false;
       heading.tabIndex = -1;
       heading.focus({ preventScroll: true });
-    }
-  }, [path, route]);
+      return true;
+    };
+    if (focusHeading()) return;
+    const observer = new MutationObserver(() => {
+      if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(area, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [path]);
 
   const recruiter = path.startsWith("/recruiter");
   return (
