@@ -277,7 +277,8 @@ def test_dockerfile_is_multi_stage_uv_non_root_and_bakes_models() -> None:
     assert "VISION_MODELS_DIR=/app/models/face" in text
     # every image runs as the non-root runtime user: a stage may switch to root only to install
     # packages, and its last USER is non-root again
-    blocks = dict(zip(names, re.split(r"^FROM \S+ AS \S+$", text, flags=re.MULTILINE)[1:]))
+    bodies = re.split(r"^FROM \S+ AS \S+$", text, flags=re.MULTILINE)[1:]
+    blocks = dict(zip(names, bodies, strict=True))
     assert re.findall(r"^USER (\S+)$", blocks["runtime"], re.MULTILINE)[-1] == "10001:0"
     runtime_index = names.index("runtime")
     for base, name in stages[runtime_index + 1 :]:
