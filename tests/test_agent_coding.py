@@ -32,6 +32,7 @@ from agent.coding import (
     CodingErrorCode,
     CodingRpc,
     CodingWorkspace,
+    chat_context_sink,
 )
 from agent.coding.rpc import MAX_RESPONSE_BYTES, fit_response
 from agent.session import build_realtime_model
@@ -384,6 +385,29 @@ async def test_a_flood_of_runs_gets_errors_at_once_and_never_queues(coding: Codi
     assert len(await c.events(EventKind.CODE_RUN)) == 5  # exactly the accepted ones
 
 
+async def test_a_host_that_cannot_sandbox_refuses_and_records_it(
+    coding: Coding, work_root: Path
+) -> None:
+    c = coding
+    problem = await c.enter_coding()
+    broken = make_sandbox(work_root, bwrap_path=work_root / "no-bwrap")
+    workspace = CodingWorkspace(c.h.ictx, options=c.workspace.options, sandbox=broken)
+    workspace.present()
+    rpc = CodingRpc(workspace, candidate_identity=CANDIDATE)
+    data = rtc.RpcInvocationData(
+        request_id="r",
+        caller_identity=CANDIDATE,
+        payload=json.dumps({"code": problem.reference.python, "language": "python"}),
+        response_timeout=30.0,
+    )
+    with pytest.raises(rtc.RpcError) as info:
+        await rpc.handlers()[METHOD_RUN](data)
+    assert info.value.code == CodingErrorCode.UNAVAILABLE
+    assert "talk your interviewer through" in info.value.message
+    (event,) = await c.events(EventKind.CODE_RUN)
+    assert event.data["status"] == "unavailable" and event.data["code"] == problem.reference.python
+
+
 def test_responses_fit_livekits_rpc_payload_limit() -> None:
     problem = default_bank().problems[0]
     noisy = JudgeResult.model_validate(
@@ -504,6 +528,16 @@ async def test_think_aloud_pauses_are_answered_in_conversation_but_not_while_cod
             await asyncio.sleep(0.5)
             assert st.user_turns - turns == 1  # the pauses were not turns
             await _wait_for(lambda: st.replies_sent == replies + 1)
+
+            # a private note reaches Gemini as a model turn that asks for no reply
+            before_note = st.replies_sent
+            await chat_context_sink(h.session)("Run (visible tests) of 'Two Sum': 1/3 passed.")
+            await _wait_for(lambda: any(NOTE_PREFIX in json.dumps(x) for x in st.client_contents))
+            sent = next(x for x in st.client_contents if NOTE_PREFIX in json.dumps(x))
+            assert not (sent.get("turnComplete") or sent.get("turn_complete"))
+            assert [t["role"] for t in sent["turns"]] == ["model"]
+            await asyncio.sleep(0.5)
+            assert st.replies_sent == before_note  # never spoken by itself
 
             # leaving coding restores the conversation's silence
             h.ictx.phases.transition("candidate_questions", reason="test")

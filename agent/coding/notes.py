@@ -40,7 +40,10 @@ def chat_context_sink(session: AgentSession[Any]) -> NoteSink:
 
     async def deliver(text: str) -> None:
         agent = session.current_agent
-        role: llm.ChatRole = "assistant" if isinstance(agent.llm, llm.RealtimeModel) else "system"
+        # the agent's own `llm` is NOT_GIVEN when the model is the session's (ours): ask which
+        # model actually runs, or a realtime note would go in as a system message Gemini drops
+        model = agent.llm if agent.llm else session.llm
+        role: llm.ChatRole = "assistant" if isinstance(model, llm.RealtimeModel) else "system"
         chat_ctx = agent.chat_ctx.copy()
         chat_ctx.add_message(role=role, content=f"{NOTE_PREFIX}\n{text}")
         await agent.update_chat_ctx(chat_ctx)

@@ -9,8 +9,10 @@ participant (no side channel: the page already holds a room connection and an id
 
 The page fetches `coding.problem` whenever the agent attribute `interview.problem_id`
 changes. Refusals are `rtc.RpcError` with a `CodingErrorCode` (2001-2008) and a message for
-the candidate. Only this interview's candidate may call. Answers stay under LiveKit's RPC
-payload cap (15 KiB): long outputs and test values are cut to fit.
+the candidate. Only this interview's candidate may call. Requests up to the code limit cross a
+real room (tested against livekit-server 1.13.5 with livekit rtc 1.1.21, which carry more than
+the classic 15 KiB RPC payload); answers are still kept under 15 KiB (long outputs and test
+values cut) so clients limited to classic RPC get them too.
 
 Runs can take seconds (C++ compiles): the page should call with a `responseTimeout` of about
 60 s. The handlers await the sandbox's subprocesses on the event loop, never blocking it.
@@ -40,7 +42,7 @@ METHOD_SUBMIT = "coding.submit"
 METHOD_SNAPSHOT = "coding.snapshot"
 
 MAX_RESPONSE_BYTES = 14_000
-"""Under LiveKit's 15 KiB RPC payload limit, with room for the envelope."""
+"""Under classic LiveKit RPC's 15 KiB payload limit, with room for the envelope."""
 PAYLOAD_OVERHEAD_BYTES = 4096
 """JSON escaping and the other fields, on top of the code limit, before we even parse."""
 

@@ -95,7 +95,8 @@ def chat_context_sink(session: AgentSession[Any]) -> HintSink:
 
     async def deliver(text: str) -> None:
         agent = session.current_agent
-        role: llm.ChatRole = "assistant" if isinstance(agent.llm, llm.RealtimeModel) else "system"
+        model = agent.llm if agent.llm else session.llm  # NOT_GIVEN: the session's model runs
+        role: llm.ChatRole = "assistant" if isinstance(model, llm.RealtimeModel) else "system"
         chat_ctx = agent.chat_ctx.copy()
         chat_ctx.add_message(role=role, content=f"{NOTE_PREFIX} {text}")
         await agent.update_chat_ctx(chat_ctx)
