@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from interview_store import InterviewNotFound, InterviewStatus, InterviewStore, InvalidTransition
 
+from . import prometheus_metrics
 from .evaluation import NotEvaluable, evaluate_interview
 from .scoring import Scorer
 from .settings import setting_default
@@ -34,6 +35,8 @@ class EvalWorker:
     poll_interval_s: float = setting_default("eval_poll_interval_s")
     min_candidate_turns: int = setting_default("eval_min_candidate_turns")
     batch_size: int = 20
+    metrics_port: int | None = None
+    """Serve Prometheus `/metrics` (evaluations by outcome) here while running; None = off."""
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _retry_after: dict[str, float] = field(default_factory=dict)
 
@@ -45,6 +48,8 @@ class EvalWorker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
                 loop.add_signal_handler(sig, self.stop)
+        if self.metrics_port is not None:
+            prometheus_metrics.serve(self.metrics_port)
         logger.info("evals worker started", extra={"poll_interval_s": self.poll_interval_s})
         while not self._stopping.is_set():
             try:
@@ -66,7 +71,7 @@ class EvalWorker:
             if self._retry_after.get(s.id, 0.0) > now:
                 continue
             try:
-                await evaluate_interview(
+                evaluation = await evaluate_interview(
                     self.store,
                     s.id,
                     scorer=self.scorer,
@@ -76,8 +81,10 @@ class EvalWorker:
                 continue  # deleted, or changed status under us: nothing to do
             except Exception:
                 logger.exception("evaluation failed", extra={"interview_id": s.id})
+                prometheus_metrics.record_evaluation("error")
                 self._retry_after[s.id] = time.monotonic() + ERROR_BACKOFF_S
                 continue
+            prometheus_metrics.record_evaluation(evaluation.status.value)
             self._retry_after.pop(s.id, None)
             done += 1
         return done

@@ -42,6 +42,9 @@ class EvalSettings(StoreSettings):
     eval_poll_interval_s: float = Field(default=10.0, gt=0)
     """How often `python -m evals worker` looks for interviews marked `ended`."""
 
+    evals_metrics_port: int | None = Field(default=9102, ge=0, le=65535)
+    """Prometheus `/metrics` of `python -m evals worker` (evaluations by outcome); unset = off."""
+
     gemini_base_url: str | None = None
     """Override of the Gemini REST endpoint (proxies, tests on loopback); unset = Google's."""
 

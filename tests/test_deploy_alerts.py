@@ -26,6 +26,8 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from agent import prometheus_metrics
 from agent.settings import AgentSettings
+from evals import prometheus_metrics as evals_metrics
+from tokenserver import prometheus_metrics as tokenserver_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -38,8 +40,15 @@ DASHBOARD = ROOT / "deploy" / "grafana" / "interviews.json"
 TARGET_LABELS = {"instance", "job", "pid"}
 # label values our code can produce, per label name (bounded by design)
 LABEL_VALUES = {
-    "reason": set(prometheus_metrics.RECONNECT_REASONS),
+    # `reason` is a label of three counters: Gemini reconnects, failovers, webhook failures
+    "reason": {
+        *prometheus_metrics.RECONNECT_REASONS,
+        *prometheus_metrics.FAILOVER_REASONS,
+        *tokenserver_metrics.WEBHOOK_FAILURE_REASONS,
+    },
     "recoverable": {"true", "false"},
+    "to": set(prometheus_metrics.FAILOVER_DIRECTIONS),
+    "outcome": set(evals_metrics.OUTCOMES),
 }
 PROMQL_WORDS = {
     "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
@@ -64,7 +73,7 @@ def exported_metrics() -> dict[str, Exported]:
         "gauge": ("",),
     }
     by_series: dict[str, Exported] = {}
-    for module in (prometheus_metrics, livekit_metrics):
+    for module in (prometheus_metrics, livekit_metrics, evals_metrics, tokenserver_metrics):
         for metric in vars(module).values():
             if not isinstance(metric, MetricWrapperBase):
                 continue
@@ -243,6 +252,9 @@ def test_alerts_are_actionable_and_query_real_metrics() -> None:
         "interview_gemini_reconnects",
         "interview_analysis_queue_drops",
         "lk_agents_worker_load",
+        "interview_model_failovers",
+        "interview_evaluations",
+        "interview_webhook_failures",
     }
 
 

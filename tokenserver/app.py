@@ -13,7 +13,14 @@ from starlette.routing import BaseRoute, Mount
 
 from interview_store import InterviewStore
 
-from . import routes_candidate, routes_feedback, routes_health, routes_recruiter, routes_webhook
+from . import (
+    prometheus_metrics,
+    routes_candidate,
+    routes_feedback,
+    routes_health,
+    routes_recruiter,
+    routes_webhook,
+)
 from .app_context import AppContext
 from .auth import RecruiterAuth
 from .cv_parsing import CVParser
@@ -44,7 +51,11 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
         *routes_recruiter.routes(ctx),
         *routes_webhook.routes(ctx),
     ]
-    routes: list[BaseRoute] = [*routes_health.routes(ctx), Mount("/api", routes=api_routes)]
+    routes: list[BaseRoute] = [
+        *routes_health.routes(ctx),
+        *prometheus_metrics.routes(),  # GET /metrics: webhook failures (Prometheus)
+        Mount("/api", routes=api_routes),
+    ]
     if settings.web_dist_dir.is_dir():
         routes.append(Mount("/", app=SPAStaticFiles(directory=settings.web_dist_dir)))
     limit = settings.request_body_limit

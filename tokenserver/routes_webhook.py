@@ -27,6 +27,7 @@ from interview_store import (
     RecordingKind,
 )
 
+from . import prometheus_metrics
 from .app_context import AppContext
 from .errors import ApiError
 
@@ -46,22 +47,31 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
     )
 
     async def webhook(request: Request) -> Response:
+        prometheus_metrics.webhook_received()
         auth = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not auth:
+            prometheus_metrics.webhook_failed("signature")
             raise ApiError(401, "Missing webhook signature (Authorization header).")
         raw = await request.body()
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
+            prometheus_metrics.webhook_failed("bad_body")
             raise ApiError(400, "The webhook body is not UTF-8 JSON.") from None
         try:
             event = receiver.receive(body, auth)
         except ParseError:
+            prometheus_metrics.webhook_failed("bad_body")
             raise ApiError(400, "The webhook body is not a LiveKit event.") from None
         except Exception:  # jwt errors, "hash mismatch", missing sha256
+            prometheus_metrics.webhook_failed("signature")
             logger.warning("webhook signature rejected")
             raise ApiError(401, "Invalid webhook signature.") from None
-        outcome = await _handle(ctx, event)
+        try:
+            outcome = await _handle(ctx, event)
+        except Exception:
+            prometheus_metrics.webhook_failed("handler_error")
+            raise
         logger.info(
             "webhook",
             extra={"event": event.event, "event_id": event.id, "outcome": outcome},
