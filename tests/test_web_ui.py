@@ -198,6 +198,21 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
     )
     expect(page.locator("#mic-select option")).not_to_have_count(0)
     shot(page, "device-check")
+    # another microphone: remembered for the room (LiveKit's persistent user choices)
+    other_mic = page.locator("#mic-select option").nth(1).get_attribute("value")
+    assert other_mic
+    page.select_option("#mic-select", other_mic)
+    page.wait_for_function(
+        "id => JSON.parse(localStorage.getItem('lk-user-choices') || '{}').audioDeviceId === id",
+        arg=other_mic,
+    )
+    expect(page.locator("#mic-select")).to_have_value(other_mic)
+    # audio only: the preview goes, the join button stays
+    page.get_by_label("Use my camera").uncheck()
+    expect(page.get_by_text("Camera off")).to_be_visible()
+    expect(page.get_by_role("button", name="Join the interview")).to_be_enabled()
+    page.get_by_label("Use my camera").check()
+    page.wait_for_function("document.querySelector('video.preview').videoWidth > 0")
 
     # the room: LIVEKIT_URL points at a closed loopback port
     page.get_by_role("button", name="Join the interview").click()

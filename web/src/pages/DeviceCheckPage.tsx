@@ -98,19 +98,16 @@ function DeviceCheck({ retry }: { retry: () => void }) {
   );
 }
 
-/** LiveKit's device list, as a native `<select>` (labelled, keyboard-friendly). */
+/**
+ * LiveKit's device list, as a native `<select>` (labelled, keyboard-friendly). The choice is
+ * saved (`usePersistentUserChoices`), which re-creates the preview on that device and is what
+ * the room publishes with.
+ */
 function DeviceSelect({ id, kind, value, onChange }: { id: string; kind: MediaDeviceKind; value: string; onChange: (id: string) => void }) {
-  const { devices, activeDeviceId, setActiveMediaDevice } = useMediaDeviceSelect({ kind });
+  const { devices, activeDeviceId } = useMediaDeviceSelect({ kind });
   const selected = devices.some((d) => d.deviceId === value) ? value : activeDeviceId;
   return (
-    <select
-      id={id}
-      value={selected}
-      onChange={(e) => {
-        onChange(e.target.value);
-        void setActiveMediaDevice(e.target.value);
-      }}
-    >
+    <select id={id} value={selected} onChange={(e) => onChange(e.target.value)}>
       {devices.map((d, i) => (
         <option key={d.deviceId || i} value={d.deviceId}>{d.label || `Device ${i + 1}`}</option>
       ))}
