@@ -111,6 +111,19 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+_PLANNED_GOALS: dict[Phase, str] = {
+    Phase.TECHNICAL: (
+        "Ask the planned questions below, one at a time, in order; adapt the wording to the "
+        "conversation and follow up on vague answers."
+    ),
+    Phase.BEHAVIOURAL: (
+        "Ask the planned questions below, one at a time. Ask for real situations (situation, "
+        "task, their own actions, result) and collect at least three distinct stories."
+    ),
+}
+"""Phase goals when the interview has a plan (the others keep `_GOALS`)."""
+
+
 def _planned_block(plan: InterviewPlan, phase: Phase, progress: PlanProgress) -> list[str]:
     """The current phase's next planned questions at the current difficulty, compact. They
     were written from the CV and the job description, so they stay fenced as data."""
@@ -137,7 +150,7 @@ def _planned_block(plan: InterviewPlan, phase: Phase, progress: PlanProgress) ->
         lines.append(
             "After each answer to a planned question call record_answer_outcome(question_id, "
             "covered|partly|not_covered, reason); it names the next question and difficulty. "
-            "Use their follow-ups on partial answers."
+            "Follow up on vague or partial answers before recording them."
         )
     else:
         lines.append("No planned questions left in this phase: follow up, or move on.")
@@ -199,7 +212,8 @@ def _planned_instructions(
             _RULES,
             "",
             f"Phases, in order: {' -> '.join(machine.phases)}.",
-            f"CURRENT PHASE: {phase.value} (about {minutes} min). {_GOALS[phase]}",
+            f"CURRENT PHASE: {phase.value} (about {minutes} min). "
+            f"{_PLANNED_GOALS.get(phase, _GOALS[phase])}",
             "",
             "<candidate_data>",
             f"Name: {untrusted(plan.candidate_name, 4)}",

@@ -317,18 +317,30 @@ def assemble(
     coding = coding_part(request)
     used_bank: set[str] = {d.bank_id for d in preferred if d.bank_id}
     drafts: list[QuestionDraft] = []
+
+    def top_up(phase: Phase, n: int) -> int:
+        """Add up to `n` bank questions of `phase`; returns how many were added."""
+        added = 0
+        for q in bank_choice(request, bank, phase, exclude=used_bank):
+            if added >= n:
+                break
+            drafts.append(from_bank(q, request))
+            used_bank.add(q.id)
+            added += 1
+        return added
+
     for phase, n in counts.items():
         phase_drafts: list[QuestionDraft] = []
         if phase == Phase.CODING and coding is not None:
             phase_drafts.append(coding_draft(coding[0], coding[1], request.level))
         phase_drafts += [d for d in preferred if d.phase == phase][: n - len(phase_drafts)]
-        if len(phase_drafts) < n:
-            for q in bank_choice(request, bank, phase, exclude=used_bank):
-                if len(phase_drafts) >= n:
-                    break
-                phase_drafts.append(from_bank(q, request))
-                used_bank.add(q.id)
         drafts += phase_drafts
+        top_up(phase, n - len(phase_drafts))
+    # a phase whose bank ran short hands its questions to the other question phases
+    short = question_count(request.duration_minutes) - len(drafts)
+    for phase in (Phase.BEHAVIOURAL, Phase.TECHNICAL, Phase.CODING):
+        if short > 0 and phase in counts:
+            short -= top_up(phase, short)
     questions = [
         PlannedQuestion(
             id=f"{_ID_PREFIX[d.phase]}{i}",
