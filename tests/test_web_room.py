@@ -243,6 +243,23 @@ async def test_room_ends_with_thanks_when_the_interview_is_closed(
     await expect(link).to_have_attribute("href", f"/feedback/{created['interview_id']}")
 
 
+async def test_room_ends_with_thanks_when_the_interviewer_leaves(
+    page: Page, platform: E2EPlatform, rooms: list[str]
+) -> None:
+    created = await join(page, platform, rooms)
+    await expect(page.locator("#agent-state")).to_have_text(
+        re.compile(r"^Interviewer: "), timeout=AGENT_MS
+    )
+    async with livekit_api(platform) as lk:
+        resp = await lk.room.list_participants(api.ListParticipantsRequest(room=created["room"]))
+        [agent] = [p for p in resp.participants if p.kind == api.ParticipantInfo.Kind.AGENT]
+        await lk.room.remove_participant(
+            api.RoomParticipantIdentity(room=created["room"], identity=agent.identity)
+        )
+    await expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    await expect(page.locator("#main")).to_contain_text("The interviewer has ended the interview.")
+
+
 async def test_room_says_when_the_interviewer_never_joins(
     page: Page, platform: E2EPlatform, rooms: list[str]
 ) -> None:

@@ -13,6 +13,7 @@ import {
   VideoTrack,
   useConnectionState,
   useLocalParticipant,
+  useRoomContext,
   useTracks,
   useTranscriptions,
   useVoiceAssistant,
@@ -49,6 +50,7 @@ interface Props {
 }
 
 export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoined, onAgentLeft, onLeave }: Props) {
+  const room = useRoomContext();
   const { agent, state, audioTrack, agentAttributes } = useVoiceAssistant();
   const connection = useConnectionState();
   const [captionsOn, setCaptionsOn] = useState(true);
@@ -61,12 +63,13 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
       return;
     }
     if (seen.current) {
-      onAgentLeft();
+      // a lost connection also empties the room; that is the page's Disconnected handler's call
+      if (room.state === ConnectionState.Connected) onAgentLeft();
       return;
     }
     const timer = window.setTimeout(onAgentNeverJoined, agentWaitS * 1000);
     return () => window.clearTimeout(timer);
-  }, [agent, agentWaitS, onAgentNeverJoined, onAgentLeft]);
+  }, [agent, agentWaitS, onAgentNeverJoined, onAgentLeft, room]);
 
   const phase = agentAttributes?.[PHASE_ATTRIBUTE];
   const remaining = useCountdown(agentAttributes?.[REMAINING_ATTRIBUTE], agentAttributes?.[ENDS_AT_ATTRIBUTE]);
