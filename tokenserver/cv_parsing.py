@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 
 from interview_store import CVSections, ParsedCV
 
+from .cv_layout import MORE_HEADINGS, MORE_OTHER_HEADINGS, docx_lines, heading_key, infer_sections
+from .cv_layout import page_text as _page_text
+
 if TYPE_CHECKING:
     from .settings import TokenServerSettings
 
@@ -192,7 +195,7 @@ def _pdf_text(data: bytes, limits: CVLimits) -> tuple[str, int]:
     total = 0
     try:
         for page in reader.pages:
-            text = page.extract_text() or ""
+            text = _page_text(page)  # columns and duplicated text layers in reading order
             parts.append(text)
             total += len(text)
             if total > limits.max_chars:
@@ -207,7 +210,6 @@ def _pdf_text(data: bytes, limits: CVLimits) -> tuple[str, int]:
 
 def _docx_text(data: bytes, limits: CVLimits) -> str:
     import docx
-    from docx.table import Table
 
     not_docx = CVRejected(
         "The file is not a valid DOCX document; save the CV as DOCX or PDF and upload again.",
@@ -227,14 +229,7 @@ def _docx_text(data: bytes, limits: CVLimits) -> str:
         )
     try:
         document = docx.Document(io.BytesIO(data))
-        lines: list[str] = []
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                for row in block.rows:
-                    cells = [c.text.strip() for c in row.cells]
-                    lines.append(" | ".join(dict.fromkeys(c for c in cells if c)))
-            else:
-                lines.append(block.text)
+        lines = docx_lines(document)  # layout tables cell by cell, data tables as rows
     except Exception:  # lxml / python-docx errors on malformed parts
         raise not_docx from None
     return "\n".join(lines)
@@ -260,14 +255,25 @@ _SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
 _OTHER_HEADINGS = ("summary", "profile", "about me", "objective", "professional summary",
                    "interests", "hobbies", "languages", "references", "awards", "publications",
                    "volunteering", "achievements")  # fmt: skip
-_HEADING_TO_SECTION: dict[str, str | None] = dict.fromkeys(_OTHER_HEADINGS)
-_HEADING_TO_SECTION.update({h: s for s, hs in _SECTION_HEADINGS.items() for h in hs})
+_HEADING_TO_SECTION: dict[str, str | None] = dict.fromkeys(
+    heading_key(h) for h in (*_OTHER_HEADINGS, *MORE_OTHER_HEADINGS)
+)
+_HEADING_TO_SECTION.update(
+    {
+        heading_key(h): s
+        for headings in (_SECTION_HEADINGS, MORE_HEADINGS)
+        for s, hs in headings.items()
+        for h in hs
+    }
+)
 _DECORATION = re.compile(r"^[\s#*\-–—•_=|:]+|[\s#*\-–—•_=|:]+$")
 
 
 def _normalise(text: str) -> str:
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    # a line repeated right after itself is a duplicated text layer, not content
+    lines = [line for i, line in enumerate(lines) if not (line and i and lines[i - 1] == line)]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
@@ -275,7 +281,7 @@ def _heading(line: str) -> tuple[bool, str | None]:
     """(is a known heading, section it starts or None for an ignored section)."""
     if not line or len(line) > 48:
         return False, None
-    key = re.sub(r"\s+", " ", _DECORATION.sub("", line)).lower()
+    key = heading_key(re.sub(r"\s+", " ", _DECORATION.sub("", line)))
     if key in _HEADING_TO_SECTION:
         return True, _HEADING_TO_SECTION[key]
     return False, None
@@ -283,15 +289,21 @@ def _heading(line: str) -> tuple[bool, str | None]:
 
 def split_sections(text: str) -> CVSections:
     """Heuristic: text before the first heading is the contact block; known headings
-    (English, case-insensitive, on a line of their own) start a section; unknown ones such as
-    "Summary" or "Interests" end the current section without starting a tracked one."""
+    (English, Spanish, French, German, Portuguese, Japanese; case-insensitive, on a line of
+    their own) start a section; unknown ones such as "Summary" or "Interests" end the current
+    section without starting a tracked one. A CV without any known heading gets its sections
+    inferred from its lines (`cv_layout.infer_sections`)."""
     buckets: dict[str, list[str]] = {name: [] for name in _SECTION_HEADINGS}
     current: str | None = "contact"
+    found_heading = False
     for line in text.split("\n"):
         is_heading, section = _heading(line)
         if is_heading:
             current = section
+            found_heading = True
             continue
         if current is not None:
             buckets[current].append(line)
+    if not found_heading:
+        return CVSections(**infer_sections(text))
     return CVSections(**{name: "\n".join(lines).strip() for name, lines in buckets.items()})
