@@ -85,6 +85,33 @@ for _to in FAILOVER_DIRECTIONS:  # present at 0 from the start, so increase() se
     for _reason in FAILOVER_REASONS:
         MODEL_FAILOVERS.labels(to=_to, reason=_reason)
 
+AVATAR_SESSIONS = Counter(
+    "interview_avatar_sessions_total",
+    "Interviewer avatars by outcome: active (joined and speaking), start_failed (the "
+    "provider refused or failed), join_timeout (never joined in time), disconnected (left "
+    "mid-interview); every outcome but active means the interview went on voice-only.",
+    ["provider", "outcome"],
+)
+
+AVATAR_SECONDS = Counter(
+    "interview_avatar_seconds_total",
+    "Seconds avatars rendered the interviewer (what the provider bills).",
+    ["provider"],
+)
+
+AVATAR_OUTCOMES = ("active", "start_failed", "join_timeout", "disconnected")
+
+COST_SOURCES = ("live", "frame_review")
+INTERVIEW_COST = Counter(
+    "interview_cost_usd_total",
+    "What finished interviews cost in model tokens (USD, priced with MODEL_PRICES), by source: "
+    "live = the realtime session, frame_review = Gemini frame reviews. The evals worker "
+    "exports the evaluation's part (interview_evaluation_cost_usd_total).",
+    ["source"],
+)
+for _source in COST_SOURCES:
+    INTERVIEW_COST.labels(source=_source)
+
 RECONNECT_REASONS = ("go_away", "error", "stall", "other")
 
 _GO_AWAY_LOG = "Gemini server indicates disconnection soon"
@@ -122,6 +149,22 @@ def record_model_failover(*, to: str, reason: str) -> None:
         to=to if to in FAILOVER_DIRECTIONS else "fallback",
         reason=reason if reason in FAILOVER_REASONS else "latency_p95",
     ).inc()
+
+
+def record_avatar_session(*, provider: str, outcome: str) -> None:
+    AVATAR_SESSIONS.labels(
+        provider=provider, outcome=outcome if outcome in AVATAR_OUTCOMES else "start_failed"
+    ).inc()
+
+
+def record_avatar_seconds(*, provider: str, seconds: float) -> None:
+    if seconds > 0:
+        AVATAR_SECONDS.labels(provider=provider).inc(seconds)
+
+
+def record_cost(source: str, usd: float) -> None:
+    if source in COST_SOURCES and usd > 0:
+        INTERVIEW_COST.labels(source=source).inc(usd)
 
 
 def record_analysis_drop(queue: str, count: int = 1) -> None:
