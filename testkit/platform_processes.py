@@ -314,13 +314,19 @@ class E2EPlatform:
 
     async def create_interview(self, **fields: str) -> dict[str, str]:
         """POST /api/interviews as the web client does; the token carries the dispatch."""
-        form = {"role": "Backend Engineer", "level": "intermediate", "interview_type": "mixed"}
+        form = {
+            "role": "Backend Engineer",
+            "level": "intermediate",
+            "interview_type": "mixed",
+            "consent": "true",  # the candidate agreed to the notice (GET /api/consent)
+        }
         form.update(fields)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
             resp = await client.post(
                 "/api/interviews", files={k: (None, v) for k, v in form.items()}
             )
-        resp.raise_for_status()
+        if resp.status_code != 201:
+            raise RuntimeError(f"POST /api/interviews: {resp.status_code} {resp.text[:300]}")
         body: dict[str, str] = resp.json()
         return body
 
