@@ -26,6 +26,7 @@ from interview_store import (
     Report,
 )
 
+from .plan_render import cited_questions_html, plan_coverage_html
 from .talk_metrics import clock
 
 PHASE_COLOURS: dict[Phase, str] = {
@@ -80,13 +81,14 @@ def render_report_html(report: Report, record: InterviewRecord) -> str:
         _header(report, record),
         _messages(report),
         _scores(report),
+        plan_coverage_html(report.plan_coverage),
         _feedback(report),
         _metrics(report.metrics),
         _timeline(report.metrics, record),
         _footer(report),
     ]
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{_e(report.language)}"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -183,7 +185,7 @@ def _scores(report: Report) -> str:
         cards.append(
             f'<div class="card"><h3>{_e(d.name)} — {score_txt}'
             f'<span class="muted"> (runs: {_e(runs)})</span></h3>{anchor}'
-            f"<p>{_e(d.rationale)}</p>{ev}{rej}</div>"
+            f"<p>{_e(d.rationale)}</p>{cited_questions_html(d)}{ev}{rej}</div>"
         )
     charts = (
         f'<div class="grid"><div class="card">{score_bars_svg(dims)}</div>'

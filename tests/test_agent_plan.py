@@ -235,3 +235,18 @@ async def test_a_job_refuses_an_interview_that_stays_preparing(
         assert await worker.load_interview(sqlite_store, ctx) is None
     after = await sqlite_store.get(record.id)
     assert after is not None and after.status == InterviewStatus.PREPARING  # untouched
+
+
+async def test_the_coding_workspace_gives_the_planned_problem(sqlite_store: InterviewStore) -> None:
+    plan = planned(minutes=30)
+    design = plan.design
+    assert design is not None and design.coding is not None
+    chosen = "fizzbuzz" if design.coding.problem_ids[0] != "fizzbuzz" else "move-zeroes"
+    coding = design.coding.model_copy(update={"problem_ids": [chosen]})
+    plan = plan.model_copy(update={"design": design.model_copy(update={"coding": coding})})
+    async with interview_harness(
+        sqlite_store, llm_model=FakeLLM(), clock=FakeClock(), plan=plan
+    ) as h:
+        workspace = h.run.coding
+        assert workspace is not None
+        assert workspace.present().id == chosen

@@ -243,6 +243,14 @@ async def test_japanese_report_cites_planned_questions_and_checks_quotes(
         round(sum(s for s, _ in supported) / len(supported), 2)
     )
 
+    # report.html: the plan table (asked / skipped, outcome) and the cited questions
+    html = (sqlite_store.files_dir(record.id) / "report.html").read_text()
+    assert '<html lang="ja">' in html
+    assert "<h2>Interview plan</h2>" in html and "2 of " in html
+    assert f"<td>{technical.id}</td>" in html and "partly covered" in html
+    assert html.count("<td>skipped</td>") == len(design.questions) - 2
+    assert f"Planned questions: {technical.id}" in html
+
 
 async def test_hindi_quotes_are_verified_whatever_their_unicode_form(
     sqlite_store: InterviewStore,

@@ -111,14 +111,30 @@ class CodingWorkspace:
         if self._problem is not None:
             return self._problem
         plan = self._ictx.plan
+        planned = self._planned_problem()
         try:
-            problem = self._bank().pick(
+            problem = planned or self._bank().pick(
                 plan.role, plan.level.value, exclude=self._seen, seed=self._ictx.interview_id
             )
         except LookupError as e:
             raise CodingError(CodingErrorCode.NO_PROBLEM, str(e)) from None
         self._show(problem, action="picked")
         return problem
+
+    def _planned_problem(self) -> Problem | None:
+        """The interview plan's problem (what the recruiter saw planned), unless already
+        shown or no longer in the bank."""
+        design = self._ictx.plan.design
+        if design is None or design.coding is None:
+            return None
+        for problem_id in design.coding.problem_ids:
+            if problem_id in self._seen:
+                continue
+            try:
+                return self._bank().get(problem_id)
+            except KeyError:
+                continue
+        return None
 
     def step(self, direction: Direction) -> Problem:
         """Replace the problem with an easier or harder one, closest in topic."""
