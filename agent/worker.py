@@ -26,7 +26,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, io, llm, room_io, vad
@@ -39,11 +39,11 @@ from interview_store import (
     InterviewStatus,
     InterviewStore,
     InvalidTransition,
+    PriceTable,
     load_settings,
 )
 
 from . import capacity, prometheus_metrics
-from .avatar import AvatarOptions, InterviewAvatar
 from .coding import (
     CodingOptions,
     CodingRpc,
@@ -53,7 +53,8 @@ from .coding import (
     shared_sandbox,
 )
 from .interview_context import AgentOptions, InterviewContext
-from .interviewer import OPENING, Interviewer
+from .interview_costing import store_agent_cost
+from .interviewer import Interviewer
 from .model_failover import ModelFailover, attach_failover, build_interview_model
 from .pacing import Pacer, Publisher
 from .recording import InterviewRecorder, RecordingSettings
@@ -93,8 +94,8 @@ class InterviewRun:
     local participant when the interview runs in a room."""
     failover: ModelFailover | None = None
     """The provider failover, when the model is the primary/fallback adapter."""
-    avatar: InterviewAvatar | None = None
-    """The interviewer's avatar (`AVATAR`), whatever became of it; None when not configured."""
+    prices: PriceTable = field(default_factory=PriceTable)
+    """Prices the interview's usage at the end (`AgentSettings.model_prices`)."""
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -253,9 +254,7 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         sandbox=shared_sandbox(),
         publish=attributes,
     )
-    # with an avatar the greeting waits for it (below), so the first words come from its face
-    avatar_options = AvatarOptions.from_settings(parts.settings) if in_room else None
-    agent = Interviewer(ictx, greet=parts.greet and avatar_options is None, coding=coding)
+    agent = Interviewer(ictx, greet=parts.greet, coding=coding)
     vision = None
     if parts.vision is not None:
         vision = VisionService(
@@ -319,6 +318,7 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         owns_store=parts.owns_store,
         coding=coding,
         failover=failover,
+        prices=parts.settings.model_prices,
     )
     _RUNS[ctx.job.id] = run
     prometheus_metrics.interview_started()  # ended in on_session_end, which pops _RUNS
@@ -341,13 +341,6 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         )
     await session.start(agent, **start_options)
     coding.set_notes(chat_context_sink(session))
-    if avatar_options is not None:
-        run.avatar = InterviewAvatar(
-            avatar_options, session=session, room=ctx.room, log=ictx.log, publish=attributes
-        )
-        await run.avatar.start()  # never raises: voice-only when the avatar is unavailable
-        if parts.greet:
-            session.generate_reply(instructions=OPENING)
     if in_room:
         CodingRpc(coding, candidate_identity=record.candidate_identity).register(
             ctx.room.local_participant
@@ -378,13 +371,19 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         await run.vision.aclose()  # last face window, pipeline stats
     if run.coding is not None:
         await run.coding.aclose()  # pending notes only: runs and snapshots are already queued
-    if run.avatar is not None:
-        run.avatar.finish()  # the avatar minutes, before the rows are flushed
     usage = [
         u.model_dump(mode="json") if hasattr(u, "model_dump") else dict(vars(u))
         for u in run.session.usage.model_usage
     ]
     ictx.log.event(EventKind.USAGE, {"models": usage})
+    reviewer = run.vision.reviewer if run.vision is not None else None
+    await store_agent_cost(
+        ictx.store,
+        ictx.interview_id,
+        run.prices,
+        model_usage=list(run.session.usage.model_usage),
+        frame_review=(reviewer.model, reviewer.usage) if reviewer is not None else None,
+    )
     lat = ictx.log.latencies_ms
     ictx.log.event(
         EventKind.NOTE,

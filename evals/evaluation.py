@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interview_store import (
+    CostLine,
+    CostSource,
     InterviewNotFound,
     InterviewRecord,
     InterviewStatus,
@@ -29,6 +31,7 @@ from .prompt import build_prompt
 from .render import render_report_html
 from .report import failed_report, insufficient_signal_report, scored_report
 from .scoring import Scorer, ScoringFailed
+from .scoring_usage import UsageMeter, metered
 from .settings import setting_default
 from .talk_metrics import compute_metrics, merge_turns
 
@@ -48,6 +51,8 @@ class Evaluation:
     render: ReportRender
     html_path: Path | None
     """None when the page could not be drawn (`render.error` says why)."""
+    cost: CostLine | None = None
+    """What this evaluation's scoring calls cost (stored in the record's cost, `evaluation`)."""
 
     @property
     def status(self) -> ReportStatus:
@@ -72,8 +77,10 @@ async def evaluate_interview(
             f"interview {interview_id} is {record.status.value}; only ended or evaluated "
             "interviews can be evaluated"
         )
-    report = await build_report(record, scorer=scorer, min_candidate_turns=min_candidate_turns)
+    with metered() as meter:
+        report = await build_report(record, scorer=scorer, min_candidate_turns=min_candidate_turns)
     await store.save_report(interview_id, report)
+    cost = await _save_cost(store, interview_id, scorer, meter)
     html_path, render = await write_html(store.files_dir(interview_id), record, report)
     await store.set_report_render(interview_id, render)
     logger.info(
@@ -85,7 +92,24 @@ async def evaluate_interview(
             "render": render.state.value,
         },
     )
-    return Evaluation(interview_id=interview_id, report=report, render=render, html_path=html_path)
+    return Evaluation(
+        interview_id=interview_id, report=report, render=render, html_path=html_path, cost=cost
+    )
+
+
+async def _save_cost(
+    store: InterviewStore, interview_id: str, scorer: Scorer, meter: UsageMeter
+) -> CostLine | None:
+    """Replace the record's evaluation cost with this evaluation's (a re-run is not added to
+    the previous one: the record says what producing its current report cost)."""
+    prices = scorer.options.prices
+    lines = (
+        [prices.line(CostSource.EVALUATION, scorer.options.model, meter.usage)]
+        if meter.calls
+        else []
+    )
+    await store.save_cost(interview_id, CostSource.EVALUATION, lines, prices_as_of=prices.as_of)
+    return lines[0] if lines else None
 
 
 async def build_report(

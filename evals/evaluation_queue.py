@@ -85,6 +85,9 @@ class EvalWorker:
                 self._retry_after[s.id] = time.monotonic() + ERROR_BACKOFF_S
                 continue
             prometheus_metrics.record_evaluation(evaluation.status.value)
+            prometheus_metrics.record_evaluation_cost(
+                evaluation.cost.usd if evaluation.cost is not None else None
+            )
             self._retry_after.pop(s.id, None)
             done += 1
         return done

@@ -32,6 +32,18 @@ for _outcome in OUTCOMES:
     EVALUATIONS.labels(outcome=_outcome)
 
 
+EVALUATION_COST = Counter(
+    "interview_evaluation_cost_usd_total",
+    "What the evaluations' scoring calls cost (USD, priced with MODEL_PRICES); the agent "
+    "exports the live session's and frame reviews' part (interview_cost_usd_total).",
+)
+
+
+def record_evaluation_cost(usd: float | None) -> None:
+    if usd is not None and usd > 0:
+        EVALUATION_COST.inc(usd)
+
+
 def record_evaluation(outcome: str) -> None:
     EVALUATIONS.labels(outcome=outcome if outcome in OUTCOMES else "error").inc()
 

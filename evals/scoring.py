@@ -24,10 +24,11 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from interview_store import LearningItem, ScoringAttempt, ScoringOutcome
+from interview_store import LearningItem, PriceTable, ScoringAttempt, ScoringOutcome
 
 from .prompt import ScoringPrompt, response_schema
 from .rubric import DIMENSION_KEYS
+from .scoring_usage import record_response
 from .settings import EvalSettings, setting_default
 
 logger = logging.getLogger("evals.scoring")
@@ -117,6 +118,8 @@ class ScoringOptions:
     timeout_s: float = setting_default("eval_timeout_s")
     max_attempts: int = setting_default("eval_max_attempts")
     retry_backoff_s: float = setting_default("eval_retry_backoff_s")
+    prices: PriceTable = field(default_factory=lambda: setting_default("model_prices"))
+    """Prices the evaluation's tokens (`MODEL_PRICES`)."""
 
     @classmethod
     def from_settings(cls, settings: EvalSettings) -> ScoringOptions:
@@ -127,6 +130,7 @@ class ScoringOptions:
             timeout_s=settings.eval_timeout_s,
             max_attempts=settings.eval_max_attempts,
             retry_backoff_s=settings.eval_retry_backoff_s,
+            prices=settings.model_prices,
         )
 
 
@@ -195,6 +199,7 @@ class Scorer:
                     resp = await self._client.aio.models.generate_content(
                         model=self._opts.model, contents=prompt.user_content, config=config
                     )
+                record_response(resp)  # billed even when the answer turns out malformed
                 output = parse_run_output(resp.text)
             except _Malformed as e:
                 outcome, detail = "malformed", str(e)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from interview_store import SettingsError, StoreSettings
+from interview_store import PriceTable, SettingsError, StoreSettings
 
 
 class EvalSettings(StoreSettings):
@@ -41,6 +41,10 @@ class EvalSettings(StoreSettings):
 
     eval_poll_interval_s: float = Field(default=10.0, gt=0)
     """How often `python -m evals worker` looks for interviews marked `ended`."""
+
+    model_prices: PriceTable = Field(default_factory=PriceTable)
+    """USD per 1M tokens by model-name prefix, dated (MODEL_PRICES, JSON; the same table the
+    agent uses, default Google's published prices: see `interview_store.PriceTable`)."""
 
     evals_metrics_port: int | None = Field(default=9102, ge=0, le=65535)
     """Prometheus `/metrics` of `python -m evals worker` (evaluations by outcome); unset = off."""

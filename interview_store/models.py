@@ -15,6 +15,7 @@ from pydantic import Field, computed_field
 
 from .contract import ContractModel
 from .evaluation_report import Report, ReportRender
+from .interview_cost import InterviewCost
 from .interview_design import InterviewDesign
 from .languages import DEFAULT_LANGUAGE
 from .vocabulary import (
@@ -140,6 +141,9 @@ class InterviewSummary(ContractModel):
     ended_at: datetime | None = None
     overall_score: float | None = None
     flags: list[str] = Field(default_factory=list)
+    cost_usd: float | None = None
+    """What the interview cost so far (live session, frame reviews, evaluation); None until
+    the agent stored its part. The breakdown is the record's `cost`."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -164,6 +168,8 @@ class InterviewRecord(InterviewSummary):
     record stays readable and `report` is None."""
     report_render: ReportRender = Field(default_factory=ReportRender)
     session_report: dict[str, Any] | None = None
+    cost: InterviewCost | None = None
+    """Tokens and price by source and model; None before the agent stored its part."""
 
     def events_of(self, kind: EventKind) -> list[InterviewEvent]:
         return [e for e in self.events if e.kind == kind]

@@ -31,6 +31,8 @@ interviews = sa.Table(
     # whether report.html was drawn for the stored report (revision 0002)
     sa.Column("report_render_state", sa.String(16), nullable=True),
     sa.Column("report_render_error", sa.Text, nullable=True),
+    # what the interview cost, by source (revision 0003; interview_cost.InterviewCost)
+    sa.Column("cost", JsonType, nullable=True),
 )
 
 

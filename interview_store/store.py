@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from .evaluation_report import (
     ReportRender,
     ReportRenderState,
 )
+from .interview_cost import CostLine, CostSource, InterviewCost
 from .models import (
     InterviewEvent,
     InterviewPlan,
@@ -227,6 +228,7 @@ class InterviewStore:
                 error=m["report_render_error"],
             ),
             session_report=m["session_report"],
+            cost=_read_cost(m["cost"]),
             transcript=[
                 TranscriptItem.model_validate(_fields(r, TranscriptItem)) for r in transcript
             ],
@@ -351,6 +353,32 @@ class InterviewStore:
             report_render_error=render.error,
         )
 
+    async def save_cost(
+        self,
+        interview_id: str,
+        source: CostSource,
+        lines: Sequence[CostLine],
+        *,
+        prices_as_of: date,
+    ) -> InterviewCost:
+        """Replace `source`'s cost lines (read, merge, write in one transaction, the row locked
+        on PostgreSQL: the agent and the evals worker write different sources of one row)."""
+        t = schema.interviews
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(t.c.cost).where(t.c.id == interview_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise InterviewNotFound(interview_id)
+            current = _read_cost(row._mapping["cost"]) or InterviewCost()
+            cost = current.replacing(source, lines, prices_as_of=prices_as_of)
+            await conn.execute(
+                t.update().where(t.c.id == interview_id).values(cost=cost.model_dump(mode="json"))
+            )
+        return cost
+
     async def save_session_report(self, interview_id: str, session_report: dict[str, Any]) -> None:
         await self._update(interview_id, session_report=session_report)
 
@@ -458,4 +486,16 @@ def _summary_fields(m: Mapping[Any, Any]) -> dict[str, Any]:
         "ended_at": _aware(m["ended_at"]),
         "overall_score": m["overall_score"],
         "flags": m["flags"] or [],
+        "cost_usd": cost.total_usd if (cost := _read_cost(m.get("cost"))) is not None else None,
     }
+
+
+def _read_cost(stored: Any) -> InterviewCost | None:
+    """A stored cost, or None when absent or unreadable (a cost must never make the record
+    unreadable; it is recomputed by the next interview's writers, not repaired here)."""
+    if stored is None:
+        return None
+    try:
+        return InterviewCost.model_validate(stored)
+    except ValidationError:
+        return None

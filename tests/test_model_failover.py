@@ -6,6 +6,7 @@ new session from a short summary, and comes back to the primary after the recove
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,12 +105,10 @@ def test_latency_hovering_around_the_budget_does_not_flap() -> None:
     # trips: latency (t≈300 s), back after 300 s, probation fails at once, back after 600 s,
     # fails, back after 1200 s, fails, ... never one switch per turn
     assert 4 <= len(switches) <= 8, switches
-    gaps = [b_[0] - a[0] for a, b_ in zip(switches, switches[1:], strict=False)]
+    gaps = [b_[0] - a[0] for a, b_ in itertools.pairwise(switches)]
     assert min(gaps) >= 7.5  # a probe needs a real reply: never two switches at once
     stays = [
-        after[0] - s[0]
-        for s, after in zip(switches, switches[1:], strict=False)
-        if s[1] is SwitchTo.FALLBACK
+        after[0] - s[0] for s, after in itertools.pairwise(switches) if s[1] is SwitchTo.FALLBACK
     ]
     assert stays and all(s >= 300.0 for s in stays)  # the fallback keeps a whole period
     assert b.recovery_s > 300.0  # failed probations doubled the recovery period

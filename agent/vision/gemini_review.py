@@ -31,7 +31,7 @@ from google.genai import errors, types
 from PIL import Image
 from pydantic import BaseModel, Field, ValidationError
 
-from interview_store import Observation
+from interview_store import Observation, TokenUsage
 
 from .frames import FrameSource, RGBImage
 from .settings import VisionSettings
@@ -117,6 +117,7 @@ class GeminiReviewer:
         self._reviewed_until = 0.0
         self._last_kind_at: dict[str, float] = {}
         self._stats = ReviewStats()
+        self._usage = TokenUsage()
 
     @classmethod
     def from_settings(cls, settings: VisionSettings) -> GeminiReviewer | None:
@@ -142,6 +143,15 @@ class GeminiReviewer:
     @property
     def stats(self) -> ReviewStats:
         return self._stats
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def usage(self) -> TokenUsage:
+        """Tokens of every review answered so far (malformed answers are billed too)."""
+        return self._usage
 
     def add_frame(self, frame: ReviewFrame) -> None:
         self._frames.append(frame)
@@ -184,6 +194,7 @@ class GeminiReviewer:
                 ),
                 timeout=self._timeout_s,
             )
+            self._usage += TokenUsage.from_genai(response.usage_metadata)
             review = Review.model_validate_json(response.text or "")
         except TimeoutError:
             self._stats.timeouts += 1
