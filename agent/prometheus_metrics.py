@@ -85,6 +85,22 @@ for _to in FAILOVER_DIRECTIONS:  # present at 0 from the start, so increase() se
     for _reason in FAILOVER_REASONS:
         MODEL_FAILOVERS.labels(to=_to, reason=_reason)
 
+AVATAR_SESSIONS = Counter(
+    "interview_avatar_sessions_total",
+    "Interviewer avatars by outcome: active (joined and speaking), start_failed (the "
+    "provider refused or failed), join_timeout (never joined in time), disconnected (left "
+    "mid-interview); every outcome but active means the interview went on voice-only.",
+    ["provider", "outcome"],
+)
+
+AVATAR_SECONDS = Counter(
+    "interview_avatar_seconds_total",
+    "Seconds avatars rendered the interviewer (what the provider bills).",
+    ["provider"],
+)
+
+AVATAR_OUTCOMES = ("active", "start_failed", "join_timeout", "disconnected")
+
 COST_SOURCES = ("live", "frame_review")
 INTERVIEW_COST = Counter(
     "interview_cost_usd_total",
@@ -133,6 +149,17 @@ def record_model_failover(*, to: str, reason: str) -> None:
         to=to if to in FAILOVER_DIRECTIONS else "fallback",
         reason=reason if reason in FAILOVER_REASONS else "latency_p95",
     ).inc()
+
+
+def record_avatar_session(*, provider: str, outcome: str) -> None:
+    AVATAR_SESSIONS.labels(
+        provider=provider, outcome=outcome if outcome in AVATAR_OUTCOMES else "start_failed"
+    ).inc()
+
+
+def record_avatar_seconds(*, provider: str, seconds: float) -> None:
+    if seconds > 0:
+        AVATAR_SECONDS.labels(provider=provider).inc(seconds)
 
 
 def record_cost(source: str, usd: float) -> None:

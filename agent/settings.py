@@ -8,8 +8,9 @@ Everything else has interview-tuned defaults (see the README's configuration tab
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from interview_store import PriceTable, StoreSettings
 
@@ -88,6 +89,24 @@ class AgentSettings(StoreSettings):
     failover_probe_turns: int = Field(default=3, ge=1)
     """Replies within budget the primary needs on probation to be trusted again."""
 
+    # --- interviewer avatar (agent/avatar.py) ---------------------------------------------
+    avatar: Literal["none", "tavus"] = "none"
+    """An avatar worker that speaks the interviewer's audio with a lip-synced face; `none`
+    = voice only (the web client shows its visualiser)."""
+    avatar_start_timeout_s: float = Field(default=20.0, gt=0, le=120)
+    """The provider's API call plus the avatar joining the room; past it the interview goes
+    on voice-only (the greeting waits at most this long)."""
+    avatar_livekit_url: str | None = None
+    """The LiveKit URL the provider's avatar worker joins, when LIVEKIT_URL is an address
+    only this network reaches (unset = LIVEKIT_URL)."""
+    tavus_api_key: SecretStr | None = None
+    tavus_replica_id: str | None = None
+    """The Tavus replica (face) the interviewer wears; unset = Tavus's stock face."""
+    tavus_persona_id: str | None = None
+    """A Tavus persona (PAL) in echo mode with the LiveKit transport; unset = the stock one."""
+    tavus_api_url: str | None = None
+    """Tavus's API base (default https://tavusapi.com/v2); tests point it at an emulator."""
+
     # --- cost (interview_store/interview_cost.py) -------------------------------------------
     model_prices: PriceTable = Field(default_factory=PriceTable)
     """USD per 1M tokens by model-name prefix, dated; JSON, e.g. MODEL_PRICES='{"as_of":
@@ -131,6 +150,12 @@ class AgentSettings(StoreSettings):
     """A snapshot changing at least this many lines is worth a private note to the model."""
     coding_note_interval_s: float = Field(default=30.0, ge=0)
     """At most one snapshot note per this many seconds (run results always get one)."""
+
+    @model_validator(mode="after")
+    def _avatar_credentials(self) -> Self:
+        if self.avatar == "tavus" and self.tavus_api_key is None:
+            raise ValueError("AVATAR=tavus needs TAVUS_API_KEY")
+        return self
 
     @field_validator("phase_weights")
     @classmethod

@@ -44,6 +44,7 @@ from interview_store import (
 )
 
 from . import capacity, prometheus_metrics
+from .avatar import AvatarOptions, InterviewAvatar
 from .coding import (
     CodingOptions,
     CodingRpc,
@@ -54,7 +55,7 @@ from .coding import (
 )
 from .interview_context import AgentOptions, InterviewContext
 from .interview_costing import store_agent_cost
-from .interviewer import Interviewer
+from .interviewer import OPENING, Interviewer
 from .model_failover import ModelFailover, attach_failover, build_interview_model
 from .pacing import Pacer, Publisher
 from .recording import InterviewRecorder, RecordingSettings
@@ -96,6 +97,8 @@ class InterviewRun:
     """The provider failover, when the model is the primary/fallback adapter."""
     prices: PriceTable = field(default_factory=PriceTable)
     """Prices the interview's usage at the end (`AgentSettings.model_prices`)."""
+    avatar: InterviewAvatar | None = None
+    """The interviewer's avatar (`AVATAR`), whatever became of it; None when not configured."""
 
 
 _RUNS: dict[str, InterviewRun] = {}
@@ -254,7 +257,9 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         sandbox=shared_sandbox(),
         publish=attributes,
     )
-    agent = Interviewer(ictx, greet=parts.greet, coding=coding)
+    # with an avatar the greeting waits for it (below), so the first words come from its face
+    avatar_options = AvatarOptions.from_settings(parts.settings) if in_room else None
+    agent = Interviewer(ictx, greet=parts.greet and avatar_options is None, coding=coding)
     vision = None
     if parts.vision is not None:
         vision = VisionService(
@@ -341,6 +346,13 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
         )
     await session.start(agent, **start_options)
     coding.set_notes(chat_context_sink(session))
+    if avatar_options is not None:
+        run.avatar = InterviewAvatar(
+            avatar_options, session=session, room=ctx.room, log=ictx.log, publish=attributes
+        )
+        await run.avatar.start()  # never raises: voice-only when the avatar is unavailable
+        if parts.greet:
+            session.generate_reply(instructions=OPENING)
     if in_room:
         CodingRpc(coding, candidate_identity=record.candidate_identity).register(
             ctx.room.local_participant
@@ -371,6 +383,8 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         await run.vision.aclose()  # last face window, pipeline stats
     if run.coding is not None:
         await run.coding.aclose()  # pending notes only: runs and snapshots are already queued
+    if run.avatar is not None:
+        run.avatar.finish()  # the avatar minutes, before the rows are flushed
     usage = [
         u.model_dump(mode="json") if hasattr(u, "model_dump") else dict(vars(u))
         for u in run.session.usage.model_usage
