@@ -121,6 +121,7 @@ async def _worker(settings: EvalSettings) -> int:
             scorer=scorer,
             poll_interval_s=settings.eval_poll_interval_s,
             min_candidate_turns=settings.eval_min_candidate_turns,
+            metrics_port=settings.evals_metrics_port,
         ).run()
     return 0
 
