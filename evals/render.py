@@ -26,6 +26,7 @@ from interview_store import (
     Report,
 )
 
+from .coding_render import CODING_CSS, coding_html
 from .plan_render import cited_questions_html, plan_coverage_html
 from .talk_metrics import clock
 
@@ -82,6 +83,7 @@ def render_report_html(report: Report, record: InterviewRecord) -> str:
         _messages(report),
         _scores(report),
         plan_coverage_html(report.plan_coverage),
+        coding_html(report.coding, note=report.candidate_feedback.coding_note),
         _feedback(report),
         _metrics(report.metrics),
         _timeline(report.metrics, record),
@@ -92,7 +94,7 @@ def render_report_html(report: Report, record: InterviewRecord) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{escape(title)}</title><style>{_CSS}{CODING_CSS}</style></head>"
         f"<body><main>{''.join(body)}</main></body></html>\n"
     )
 

@@ -33,6 +33,7 @@ from interview_store import (
     ScoringMeta,
 )
 
+from .coding_summary import coding_note, coding_section
 from .evidence import EvidenceChecker
 from .prompt import ScoringPrompt, addressed_to_evaluator, plan_coverage
 from .rubric import DIMENSIONS
@@ -99,6 +100,7 @@ def _base(
         body_language_notes=body_language_notes(metrics),
         metrics=metrics,
         plan_coverage=plan_coverage(record),
+        coding=coding_section(record),
     )
 
 
@@ -121,7 +123,8 @@ def insufficient_signal_report(
         improvements=[
             "The session was too short for feedback. Try a full interview and answer a few "
             "questions in your own words."
-        ]
+        ],
+        coding_note=coding_note(report.coding),
     )
     return report
 
@@ -142,6 +145,7 @@ def failed_report(
     )
     report.flags = [ReportFlag.EVALUATION_FAILED, ReportFlag.NEEDS_HUMAN_REVIEW]
     report.scoring = _scoring_meta(options, attempts, runs_ok=0)
+    report.candidate_feedback.coding_note = coding_note(report.coding)
     return report
 
 
@@ -230,6 +234,8 @@ def scored_report(
 
     untrusted = [t.text for t in prompt.turn_ids.values() if t.speaker == "candidate"]
     untrusted += [record.plan.job_description or "", record.plan.cv.text if record.plan.cv else ""]
+    if report.coding is not None:
+        untrusted += [p.final_code or "" for p in report.coding.problems]
     injection = addressed_to_evaluator(untrusted) > 0
     if injection:
         review.append(
@@ -277,8 +283,19 @@ def scored_report(
     report.improvements = first.improvements
     report.learning_plan = learning_plan
     report.cv_accuracy_notes = first.cv_accuracy_notes if record.plan.cv else []
+    report.coding = coding_section(
+        record,
+        turn_ids=prompt.turn_ids,
+        model_quotes=[
+            (q.turn, q.quote, q.topic) for run in result.runs for q in run.coding_evidence
+        ],
+        t0=t0,
+    )
     report.candidate_feedback = CandidateFeedback(
-        strengths=first.strengths, improvements=first.improvements, learning_plan=learning_plan
+        strengths=first.strengths,
+        improvements=first.improvements,
+        learning_plan=learning_plan,
+        coding_note=coding_note(report.coding),
     )
     report.scoring = _scoring_meta(options, result.attempts, runs_ok=len(result.runs))
     report.flags = _flags(dims, review, metrics, no_recommendation=report.recommendation is None)

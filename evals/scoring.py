@@ -17,7 +17,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from google import genai
@@ -58,6 +58,21 @@ class DimensionScore(BaseModel):
     _clip_rationale = field_validator("rationale", mode="before")(_clip(1500))
 
 
+class CodingQuote(EvidenceQuote):
+    """A quote about complexity or edge cases of the candidate's code (`coding_summary.py`)."""
+
+    topic: Literal["complexity", "edge_cases"]
+
+
+def _known_topics(value: Any) -> Any:
+    """Drop coding quotes with a topic we do not know instead of failing the whole run: they
+    are an extra, the scores are what the run is for."""
+    if not isinstance(value, list):
+        return value
+    known = ("complexity", "edge_cases")
+    return [v for v in value if isinstance(v, dict) and v.get("topic") in known][:6]
+
+
 class RunLearningItem(LearningItem):
     """The report's `LearningItem` as a model writes it: unknown fields dropped, text clipped."""
 
@@ -78,6 +93,10 @@ class RunOutput(BaseModel):
     improvements: list[str] = Field(default_factory=list)
     learning_plan: list[RunLearningItem] = Field(default_factory=list)
     cv_accuracy_notes: list[str] = Field(default_factory=list)
+    coding_evidence: list[CodingQuote] = Field(default_factory=list)
+    """Quotes on complexity and edge cases; asked for only when a coding problem was shown."""
+
+    _coding_topics = field_validator("coding_evidence", mode="before")(_known_topics)
 
     @field_validator("dimensions")
     @classmethod

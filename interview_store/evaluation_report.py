@@ -138,6 +138,105 @@ class CandidateFeedback(ContractModel):
     strengths: list[str] = Field(default_factory=list)
     improvements: list[str] = Field(default_factory=list)
     learning_plan: list[LearningItem] = Field(default_factory=list)
+    coding_note: str | None = None
+    """One sentence on the coding problem(s): counts of tests passed, runs and hints only
+    (never hidden test contents); None when no problem was shown."""
+
+
+CodingTopic = Literal["complexity", "edge_cases"]
+CodingEvidenceSource = Literal["model", "rules", "none"]
+CodingRunWhich = Literal["visible", "hidden"]
+CodingProblemAction = Literal["picked", "easier", "harder"]
+
+
+class CodingEvidence(EvidenceQuote):
+    """A quote from the candidate's discussion of their solution, checked like any evidence."""
+
+    topic: CodingTopic
+
+
+class CodingTally(ContractModel):
+    """How many tests of one kind (visible: Run, hidden: Submit) a run passed."""
+
+    passed: int
+    total: int
+    status: str
+    """The sandbox status of that run (ok, error, timeout, memory, output_limit,
+    compile_error) or "unavailable" when code could not be run."""
+    offset_s: float
+    """Seconds from the start of the interview."""
+
+
+class CodingRun(ContractModel):
+    """One Run (visible tests) or Submit (hidden tests), for the report's run timeline."""
+
+    which: CodingRunWhich
+    language: str
+    status: str
+    passed: int
+    total: int
+    all_passed: bool
+    at: float
+    """Epoch seconds."""
+    offset_s: float
+    """Seconds from the start of the interview (for seeking in the recording)."""
+    since_problem_s: float
+    """Seconds since this problem was shown."""
+
+
+class CodingHint(ContractModel):
+    """A hint from the problem bank, given by the interviewer."""
+
+    number: int
+    of: int | None
+    text: str
+    offset_s: float
+
+
+class CodingProblemSummary(ContractModel):
+    """What happened on one problem, from the moment it was shown until the next one (or the
+    end): the facts are counted from the recorded CODE_RUN/CODE_SNAPSHOT/HINT rows."""
+
+    problem_id: str
+    title: str
+    difficulty: Level | None
+    """None when the recorded problem named a difficulty this version does not know."""
+    topics: list[str] = Field(default_factory=list)
+    action: CodingProblemAction
+    """How it came on screen: the first pick, or a move to an easier or harder one."""
+    shown_offset_s: float
+    language: str | None
+    """The language of the final code (None: the candidate never typed or ran any)."""
+    final_code: str | None
+    """The last code snapshot or run of this problem, whichever came later."""
+    final_code_from: Literal["snapshot", "run"] | None
+    final_code_truncated: bool = False
+    visible_best: CodingTally | None
+    visible_final: CodingTally | None
+    hidden_best: CodingTally | None
+    hidden_final: CodingTally | None
+    first_pass_s: float | None
+    """Seconds from the problem being shown to the first run (visible or hidden) that passed
+    all its tests; None when none did."""
+    runs: int
+    """Runs against the visible tests."""
+    submits: int
+    """Submissions against the hidden tests."""
+    hints: list[CodingHint] = Field(default_factory=list)
+    timeline: list[CodingRun] = Field(default_factory=list)
+
+
+class CodingSection(ContractModel):
+    """The coding workspace of the interview: every problem shown, in order, and quotes of
+    the candidate on complexity and edge cases. Absent (None) when no problem was shown."""
+
+    problems: list[CodingProblemSummary]
+    evidence: list[CodingEvidence] = Field(default_factory=list)
+    rejected_evidence: list[CodingEvidence] = Field(default_factory=list)
+    """Quotes the scoring model gave that are not in the candidate's turns."""
+    evidence_source: CodingEvidenceSource = "none"
+    """Who picked the accepted quotes: the scoring model, the rules of
+    `evals/coding_summary.py` (when the model gave none that checked out), or nobody."""
 
 
 class Report(ContractModel):
@@ -171,6 +270,8 @@ class Report(ContractModel):
     """How the model calls went; None when the model was not asked."""
     plan_coverage: list[QuestionCoverage] = Field(default_factory=list)
     """Every planned question: asked or skipped, and its recorded outcome."""
+    coding: CodingSection | None = None
+    """The coding section; None when no coding problem was shown."""
 
 
 class ReportRenderState(StrEnum):

@@ -8,6 +8,7 @@ Times are float epoch seconds from a fixed start so offsets are easy to reason a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -197,7 +198,9 @@ async def write_interview(
     script: list[tuple[float, float, str, str, str]] | None = None,
     status: InterviewStatus = InterviewStatus.ENDED,
     observations: bool = True,
+    events: Sequence[InterviewEvent] = (),
 ) -> InterviewRecord:
+    """The interview, stored; `events` are extra rows (e.g. `coding_events()`)."""
     record = await store.create(plan())
     iid = record.id
     await store.set_status(iid, InterviewStatus.LIVE)
@@ -241,6 +244,8 @@ async def write_interview(
                 data={"metric": "end_of_speech_to_first_audio", "ms": latency * 1000},
             ),
         )
+    for event in events:
+        await store.append_event(iid, event)
     if observations:
         for obs in camera_observations():
             await store.append_observation(iid, obs)
@@ -249,6 +254,158 @@ async def write_interview(
     fresh = await store.get(iid)
     assert fresh is not None
     return fresh
+
+
+def problem_view(
+    problem_id: str = "find-duplicates",
+    title: str = "Find duplicates",
+    difficulty: str = "beginner",
+    topics: Sequence[str] = ("hashing", "arrays"),
+) -> dict[str, Any]:
+    """A problem as the workspace snapshots it into PROBLEM rows (`Problem.candidate_view`):
+    no hidden tests, no reference solution."""
+    return {
+        "id": problem_id,
+        "title": title,
+        "difficulty": difficulty,
+        "topics": list(topics),
+        "statement": "Return the values that appear more than once, in first-seen order.",
+        "examples": [{"input": "[1, 2, 1]", "output": "[1]", "explanation": ""}],
+        "constraints": ["0 <= len(xs) <= 10^5"],
+        "signature": {"name": "duplicates", "params": [{"name": "xs", "type": "list[int]"}]},
+        "starter": {"python": "def duplicates(xs):\n    pass\n"},
+        "visible_tests": [{"args": [[1, 2, 1]], "expected": [1]}],
+        "hidden_test_count": 8,
+        "hint_count": 3,
+    }
+
+
+def shown(
+    at: float, view: dict[str, Any], action: str = "picked", previous: str | None = None
+) -> InterviewEvent:
+    return InterviewEvent(
+        kind=EventKind.PROBLEM,
+        at=T0 + at,
+        phase="coding",
+        data={"action": action, "previous": previous, "problem": view},
+    )
+
+
+def code_run(
+    at: float,
+    code: str,
+    *,
+    which: str = "visible",
+    passed: int,
+    total: int,
+    status: str = "ok",
+    language: str = "python",
+    problem_id: str = "find-duplicates",
+) -> InterviewEvent:
+    """A CODE_RUN row as `CodingWorkspace._record_run` writes it."""
+    return InterviewEvent(
+        kind=EventKind.CODE_RUN,
+        at=T0 + at,
+        phase="coding",
+        data={
+            "problem_id": problem_id,
+            "language": language,
+            "which": which,
+            "code": code,
+            "status": status,
+            "passed": passed,
+            "total": total,
+            "all_passed": total > 0 and passed == total,
+            "tests": [
+                {"index": i, "hidden": which == "hidden", "passed": i < passed, "error": None}
+                for i in range(total)
+            ],
+            "time_ms": 41,
+            "compile_ms": None,
+        },
+    )
+
+
+def code_snapshot(
+    at: float,
+    code: str,
+    *,
+    language: str = "python",
+    problem_id: str | None = "find-duplicates",
+    seq: int | None = None,
+) -> InterviewEvent:
+    return InterviewEvent(
+        kind=EventKind.CODE_SNAPSHOT,
+        at=T0 + at,
+        phase="coding",
+        data={
+            "problem_id": problem_id,
+            "language": language,
+            "code": code,
+            "lines": len(code.splitlines()),
+            "changed_lines": 0,
+            "seq": seq,
+        },
+    )
+
+
+def bank_hint(
+    at: float, number: int, text: str, *, of: int = 3, problem_id: str = "find-duplicates"
+) -> InterviewEvent:
+    return InterviewEvent(
+        kind=EventKind.HINT,
+        at=T0 + at,
+        phase="coding",
+        data={
+            "source": "problem_bank",
+            "problem_id": problem_id,
+            "number": number,
+            "of": of,
+            "text": text,
+            "count": number,
+        },
+    )
+
+
+CODE_V1 = "def duplicates(xs):\n    return [x for x in xs if xs.count(x) > 1]\n"
+CODE_V2 = (
+    "def duplicates(xs):\n"
+    "    seen, out = set(), []\n"
+    "    for x in xs:\n"
+    "        if x in seen and x not in out:\n"
+    "            out.append(x)\n"
+    "        seen.add(x)\n"
+    "    return out\n"
+)
+CODE_V3 = CODE_V2.replace("x not in out", "True")
+CODE_FINAL = CODE_V3 + "# linear time: one pass with a set\n"
+HINT_1 = "Which data structure answers 'have I seen this before?' in constant time?"
+
+
+def coding_events() -> list[InterviewEvent]:
+    """One problem in the coding phase (93 s to 151 s), as the workspace records it. By hand:
+    shown at 95 s; Runs 1/3 (112 s) and 3/3 (130 s: first all-passing, 35 s after showing);
+    Submits 8/8 (138 s) and 7/8 (142 s); one hint; the final code is the snapshot at 146 s.
+    Plus the rows a reader must survive: a snapshot before any problem, a malformed run."""
+    view = problem_view()
+    return [
+        code_snapshot(90, "print('warming up')", problem_id=None, seq=0),
+        shown(95, view),
+        code_snapshot(100, CODE_V1, seq=1),
+        code_run(112, CODE_V1, passed=1, total=3),
+        bank_hint(118, 1, HINT_1),
+        code_snapshot(125, CODE_V2, seq=2),
+        code_run(130, CODE_V2, passed=3, total=3),
+        code_run(138, CODE_V2, which="hidden", passed=8, total=8),
+        code_run(142, CODE_V3, which="hidden", passed=7, total=8),
+        code_snapshot(146, CODE_FINAL, seq=3),
+        InterviewEvent(
+            kind=EventKind.CODE_RUN,
+            at=T0 + 147,
+            phase="coding",
+            data={"problem_id": "find-duplicates", "which": "sideways"},
+        ),
+    ]
 
 
 def candidate_quote(index: int, words: int = 8) -> str:

@@ -38,15 +38,16 @@ if (names.length === 0) {
 // Pydantic titles every property ("Start Time"), which json-schema-to-typescript would turn
 // into dozens of one-line aliases (\`StartTime\`, even \`Error\`). Only the models and enums
 // are named types; everything inside them stays anonymous.
-function stripInnerTitles(node, isDefinition) {
+// A field that is itself called `title` (a `properties` key) is a field, not a title: kept.
+function stripInnerTitles(node, isDefinition, isPropertyMap = false) {
   if (Array.isArray(node)) return node.map((n) => stripInnerTitles(n, false));
   if (node === null || typeof node !== "object") return node;
   // `{$ref, default}` would become a second copy of the enum (`Level1`): a reference is a reference
-  if (typeof node.$ref === "string") return { $ref: node.$ref };
+  if (!isPropertyMap && typeof node.$ref === "string") return { $ref: node.$ref };
   const out = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === "title" && !isDefinition) continue;
-    out[key] = stripInnerTitles(value, false);
+    if (key === "title" && !isDefinition && !isPropertyMap) continue;
+    out[key] = stripInnerTitles(value, false, key === "properties" && !isPropertyMap);
   }
   return out;
 }

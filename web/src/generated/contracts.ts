@@ -11,6 +11,7 @@ export type Phase =
  * How well an answer covered what the planned question looks for.
  */
 export type AnswerOutcome = "covered" | "partly" | "not_covered";
+export type Level = "beginner" | "intermediate" | "advanced";
 /**
  * What an interview assesses: the evaluation rubric's dimensions (`evals/rubric.py`
  * anchors each one). A plan weights them per interview type; every planned question
@@ -22,6 +23,7 @@ export type Competency =
   | "communication"
   | "experience_authenticity"
   | "collaboration";
+export type CostSource = "live" | "frame_review" | "evaluation";
 export type InterviewStatus = "preparing" | "created" | "live" | "ended" | "evaluated" | "failed";
 /**
  * Where the interview stands on a question's ladder: its easier variant, the question
@@ -39,13 +41,14 @@ export type EventKind =
   | "usage"
   | "hint"
   | "note"
+  | "model_failover"
   | "answer_outcome"
   | "problem"
   | "code_snapshot"
+  | "avatar"
   | "code_run";
 export type ReportStatus = "scored" | "insufficient_signal" | "evaluation_failed";
 export type PlanSource = "gemini" | "fallback";
-export type Level = "beginner" | "intermediate" | "advanced";
 /**
  * The first five are the original values (stored records keep working); the rest
  * came with planned interviews. `custom` covers any role, non-technical ones included
@@ -106,6 +109,7 @@ export interface CVProfile {
   claims: string[];
 }
 export interface CVRole {
+  title: string;
   organisation: string | null;
   start: string | null;
   end: string | null;
@@ -125,11 +129,33 @@ export interface CandidateFeedback {
   strengths: string[];
   improvements: string[];
   learning_plan: LearningItem[];
+  coding_note: string | null;
 }
 export interface LearningItem {
   topic: string;
   why: string;
   actions: string[];
+}
+/**
+ * A quote from the candidate's discussion of their solution, checked like any evidence.
+ */
+export interface CodingEvidence {
+  quote: string;
+  turn: string | null;
+  timestamp: number | null;
+  offset_s: number | null;
+  verified: boolean;
+  reason: string;
+  topic: "complexity" | "edge_cases";
+}
+/**
+ * A hint from the problem bank, given by the interviewer.
+ */
+export interface CodingHint {
+  number: number;
+  of: number | null;
+  text: string;
+  offset_s: number;
 }
 export interface CodingPart {
   /**
@@ -138,6 +164,80 @@ export interface CodingPart {
   problem_ids: [string, ...string[]];
   easier_problem_id: string | null;
   harder_problem_id: string | null;
+}
+/**
+ * What happened on one problem, from the moment it was shown until the next one (or the
+ * end): the facts are counted from the recorded CODE_RUN/CODE_SNAPSHOT/HINT rows.
+ */
+export interface CodingProblemSummary {
+  problem_id: string;
+  title: string;
+  difficulty: Level | null;
+  topics: string[];
+  action: "picked" | "easier" | "harder";
+  shown_offset_s: number;
+  language: string | null;
+  final_code: string | null;
+  final_code_from: ("snapshot" | "run") | null;
+  final_code_truncated: boolean;
+  visible_best: CodingTally | null;
+  visible_final: CodingTally | null;
+  hidden_best: CodingTally | null;
+  hidden_final: CodingTally | null;
+  first_pass_s: number | null;
+  runs: number;
+  submits: number;
+  hints: CodingHint[];
+  timeline: CodingRun[];
+}
+/**
+ * How many tests of one kind (visible: Run, hidden: Submit) a run passed.
+ */
+export interface CodingTally {
+  passed: number;
+  total: number;
+  status: string;
+  offset_s: number;
+}
+/**
+ * One Run (visible tests) or Submit (hidden tests), for the report's run timeline.
+ */
+export interface CodingRun {
+  which: "visible" | "hidden";
+  language: string;
+  status: string;
+  passed: number;
+  total: number;
+  all_passed: boolean;
+  at: number;
+  offset_s: number;
+  since_problem_s: number;
+}
+/**
+ * The coding workspace of the interview: every problem shown, in order, and quotes of
+ * the candidate on complexity and edge cases. Absent (None) when no problem was shown.
+ */
+export interface CodingSection {
+  problems: CodingProblemSummary[];
+  evidence: CodingEvidence[];
+  rejected_evidence: CodingEvidence[];
+  evidence_source: "model" | "rules" | "none";
+}
+export interface CostLine {
+  source: CostSource;
+  model: string;
+  usage: TokenUsage;
+  usd: number | null;
+}
+/**
+ * Tokens of one model, by direction and modality (video = images and video frames).
+ */
+export interface TokenUsage {
+  audio_input: number;
+  video_input: number;
+  text_input: number;
+  audio_output: number;
+  text_output: number;
 }
 /**
  * `POST /api/interviews` → 201: what the browser needs to join the room.
@@ -205,6 +305,15 @@ export interface FeedbackResponse {
 export interface HumanReviewItem {
   dimension: string;
   reason: string;
+}
+export interface InterviewCost {
+  lines: CostLine[];
+  prices_as_of: string | null;
+  /**
+   * Sum of the priced lines, rounded to the cent's hundredth.
+   */
+  total_usd: number;
+  unpriced_models: string[];
 }
 export interface InterviewDesign {
   source: PlanSource;
@@ -373,6 +482,7 @@ export interface InterviewDetail {
   ended_at: string | null;
   overall_score: number | null;
   flags: string[];
+  cost_usd: number | null;
   plan: InterviewPlan;
   candidate_identity: string;
   evaluated_at: string | null;
@@ -386,6 +496,7 @@ export interface InterviewDetail {
   session_report: {
     [k: string]: unknown | undefined;
   } | null;
+  cost: InterviewCost | null;
   recording_links: RecordingLinks;
   report_html_url: string | null;
   /**
@@ -489,6 +600,7 @@ export interface Report {
   candidate_feedback: CandidateFeedback;
   scoring: ScoringMeta | null;
   plan_coverage: QuestionCoverage[];
+  coding: CodingSection | null;
 }
 /**
  * Computed in code from the supported scores: advice to a human, never a decision.
@@ -637,6 +749,7 @@ export interface InterviewSummary {
   ended_at: string | null;
   overall_score: number | null;
   flags: string[];
+  cost_usd: number | null;
   /**
    * From going live to the end; None until both happened.
    */
@@ -649,11 +762,14 @@ export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly
 /** Every value of `Competency`, in the order the model declares them. */
 export const CompetencyValues: readonly Competency[] = ["technical_depth", "problem_solving", "communication", "experience_authenticity", "collaboration"];
 
+/** Every value of `CostSource`, in the order the model declares them. */
+export const CostSourceValues: readonly CostSource[] = ["live", "frame_review", "evaluation"];
+
 /** Every value of `DifficultyStep`, in the order the model declares them. */
 export const DifficultyStepValues: readonly DifficultyStep[] = ["easier", "planned", "harder"];
 
 /** Every value of `EventKind`, in the order the model declares them. */
-export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "answer_outcome", "problem", "code_snapshot", "code_run"];
+export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "model_failover", "answer_outcome", "problem", "code_snapshot", "avatar", "code_run"];
 
 /** Every value of `InterviewStatus`, in the order the model declares them. */
 export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "created", "live", "ended", "evaluated", "failed"];
