@@ -519,6 +519,7 @@ async def test_create_takes_language_and_duration(sqlite_store: InterviewStore) 
         r = await client.post(
             "/api/interviews",
             data={
+                "consent": "true",
                 "role": "Marketing digital",
                 "interview_type": "custom",
                 "level": "beginner",
@@ -549,7 +550,9 @@ async def test_create_refuses_bad_language_and_duration(
     sqlite_store: InterviewStore, field: str, value: str, message: str
 ) -> None:
     async with client_for(sqlite_store) as client:
-        r = await client.post("/api/interviews", data={"role": "Backend", field: value})
+        r = await client.post(
+            "/api/interviews", data={"consent": "true", "role": "Backend", field: value}
+        )
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field and message in r.json()["error"]
     assert (await sqlite_store.list())[1] == 0  # nothing written
@@ -561,7 +564,8 @@ async def test_new_interview_types_are_accepted_and_old_ones_keep_working(
     async with client_for(sqlite_store) as client:
         for kind in InterviewType:
             r = await client.post(
-                "/api/interviews", data={"role": "Data scientist", "interview_type": kind.value}
+                "/api/interviews",
+                data={"consent": "true", "role": "Data scientist", "interview_type": kind.value},
             )
             assert r.status_code == 201, (kind, r.text)
     items, total = await sqlite_store.list(limit=50)
