@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from agent.coding import METHOD_RUN, METHOD_SUBMIT
 from evals.code_highlight import highlight
 from evals.coding_render import coding_html
 from evals.coding_summary import coding_note, coding_section
@@ -29,10 +30,12 @@ from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import (
     CodingSection,
     CodingTally,
+    EventKind,
     InterviewEvent,
     InterviewStore,
     Level,
     ReportRenderState,
+    ReportStatus,
 )
 from testkit.gemini_api import FakeGeminiApi
 from tests.fake_interview import (
@@ -40,6 +43,7 @@ from tests.fake_interview import (
     CODE_V1,
     CODE_V2,
     HINT_1,
+    SCRIPT,
     T0,
     code_run,
     code_snapshot,
@@ -49,6 +53,10 @@ from tests.fake_interview import (
     shown,
     write_interview,
 )
+from tests.fake_llm import Turn
+from tests.test_agent_coding import Coding, coding, tc, work_root
+
+__all__ = ["coding", "work_root"]  # fixtures, imported for pytest
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -406,3 +414,80 @@ async def test_coding_section_paints_in_headless_chromium(
     assert counts.get(code_bg, 0) > 20_000, "the code block did not paint"
     assert counts.get(passed_bar, 0) > 100, "the run meters did not paint"
     assert T0  # offsets in the page count from the interview's start
+
+
+async def test_the_rows_the_real_workspace_writes_make_the_section(coding: Coding) -> None:
+    """The agent's own CodingWorkspace (text mode, real sandbox) writes the rows; the section
+    must read them as they really are, not as `fake_interview` imagines them."""
+    c = coding
+    problem = await c.enter_coding()
+    r = await c.say("I'm stuck.", tc("give_hint"), Turn(text="Think about it this way."))
+    r.expect.next_event().is_function_call(name="give_hint")
+    failing = await c.call(METHOD_RUN, {"code": problem.starter.python, "language": "python"})
+    await c.call(METHOD_RUN, {"code": problem.reference.python, "language": "python"})
+    await c.call(METHOD_SUBMIT, {"code": problem.reference.javascript, "language": "javascript"})
+    await c.workspace.flush_notes()
+    record = await c.h.record()
+
+    section = coding_section(record)
+    assert section is not None
+    [p] = section.problems
+    assert (p.problem_id, p.title, p.difficulty) == (
+        problem.id,
+        problem.title,
+        Level(problem.difficulty.value),
+    )
+    assert (p.action, p.runs, p.submits) == ("picked", 2, 1)
+    assert (p.language, p.final_code, p.final_code_from) == (
+        "javascript",
+        problem.reference.javascript,
+        "run",
+    )
+    assert p.visible_best is not None and p.visible_best.passed == len(problem.visible_tests)
+    assert p.visible_final == p.visible_best
+    hidden = len(problem.hidden_tests)
+    assert p.hidden_final is not None and (p.hidden_final.passed, p.hidden_final.total) == (
+        hidden,
+        hidden,
+    )
+    assert [(h.number, h.of, h.text) for h in p.hints] == [
+        (1, len(problem.hints), problem.hints[0])
+    ]
+    shown_at = record.events_of(EventKind.PROBLEM)[0].at
+    second_run_at = record.events_of(EventKind.CODE_RUN)[1].at
+    assert p.first_pass_s == round(second_run_at - shown_at, 1)
+    assert [r.passed for r in p.timeline] == [
+        failing["passed"],
+        len(problem.visible_tests),
+        hidden,
+    ]
+    note = coding_note(section)
+    assert note == (
+        f"“{problem.title}”: all {hidden} hidden tests passed on your final submission, "
+        "after 2 runs and 1 submission, 1 hint used."
+    )
+
+
+async def test_an_unscored_report_still_has_its_coding_section(
+    sqlite_store: InterviewStore,
+) -> None:
+    """Too little talk to score: the coding facts are measured, not judged, so they stay."""
+    record = await write_interview(sqlite_store, script=SCRIPT[:2], events=coding_events())
+    async with FakeGeminiApi() as api:
+        scorer = Scorer(
+            client=make_client(api_key="k", base_url=api.base_url, timeout_s=5),
+            options=ScoringOptions(model="gemini-eval-test"),
+        )
+        try:
+            ev = await evaluate_interview(sqlite_store, record.id, scorer=scorer)
+        finally:
+            await scorer.aclose()
+        assert api.requests == []  # the model was not asked
+    assert ev.report.status == ReportStatus.INSUFFICIENT_SIGNAL
+    section = section_of(ev)
+    assert [(p.runs, p.submits, p.first_pass_s) for p in section.problems] == [(2, 2, 35.0)]
+    assert section.evidence == [] and section.evidence_source == "none"  # nothing was said
+    assert ev.report.candidate_feedback.coding_note is not None
+    assert "7 of 8 hidden tests passed" in ev.report.candidate_feedback.coding_note
+    html = ev.html_path.read_text(encoding="utf-8") if ev.html_path else ""
+    assert "<h2>Coding</h2>" in html and "not heard discussing complexity" in html
