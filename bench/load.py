@@ -116,8 +116,11 @@ async def run_level(
             candidate = RtcCandidate(created["server_url"], created["participant_token"])
             await candidate.connect()
             candidates.append(candidate)
-        for candidate in candidates:
-            await candidate.wait_for_agent(timeout_s=60)
+        for i, candidate in enumerate(candidates):
+            try:
+                await candidate.wait_for_agent(timeout_s=60)
+            except TimeoutError:
+                raise TimeoutError(f"interview {i + 1}/{interviews}: no agent in 60 s") from None
             await candidate.wait_for_audible(timeout_s=30)  # the greeting
         worker = platform.agents[0]
         cpu0, t0 = tree_cpu_s(worker.pid), time.monotonic()
@@ -140,10 +143,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,5,10")
     parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--workdir", help="keep logs here instead of a temporary directory")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
+    parser_dir = args.workdir
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        tmpdir = Path(tmp)
+        tmpdir = Path(parser_dir) if parser_dir else Path(tmp)
         tls = LocalTLS(tmpdir / "tls")
         wav = espeak_wav(ANSWER, tmpdir / "answer.wav")
         results: list[LevelResult] = []
