@@ -81,7 +81,9 @@ def test_a_schema_change_changes_the_generated_types(tmp_path: Path) -> None:
     schema = json.loads(SCHEMA.read_text())
     summary = schema["$defs"]["InterviewSummary"]
     summary["properties"]["shortlisted_by"] = {"type": "string", "title": "Shortlisted By"}
-    summary["required"] = [*summary.get("required", []), "shortlisted_by"]
+    # a field that is itself called `title` is a field, not a JSON Schema title
+    summary["properties"]["title"] = {"type": "string", "title": "Title"}
+    summary["required"] = [*summary.get("required", []), "shortlisted_by", "title"]
     changed = tmp_path / "changed.schema.json"
     changed.write_text(json.dumps(schema))
 
@@ -89,7 +91,10 @@ def test_a_schema_change_changes_the_generated_types(tmp_path: Path) -> None:
 
     assert generated != CONTRACTS_TS.read_text()
     body = re.search(r"export interface InterviewSummary \{(?P<body>.*?)\n\}", generated, re.S)
-    assert body is not None and "shortlisted_by: string;" in body.group("body")
+    assert body is not None
+    assert "shortlisted_by: string;" in body.group("body")
+    assert "  title: string;" in body.group("body")
+    assert "export type ShortlistedBy" not in generated  # property titles name no types
 
 
 def test_every_contract_the_app_imports_is_defined_by_the_schema() -> None:

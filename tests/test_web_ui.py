@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -83,6 +84,17 @@ def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def wait_for(page: Page, expression: str, arg: Any = None, *, timeout_s: float = 15) -> None:
+    """Poll a JavaScript expression until it is truthy. Not `page.wait_for_function`: its
+    polling evaluates the expression with `eval` inside the page, which the app's
+    Content-Security-Policy (`script-src 'self'`) rightly refuses."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout_s} s: {expression}")
+        time.sleep(0.05)
 
 
 def shot(page: Page, name: str) -> None:
@@ -192,9 +204,9 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
 
     # device check: Chromium's fake camera and microphone
     expect(page.get_by_role("heading", name="Check your camera and microphone")).to_be_visible()
-    page.wait_for_function("document.querySelector('video.preview').videoWidth > 0")
-    page.wait_for_function(
-        "Number(document.querySelector('[role=meter]').getAttribute('aria-valuenow')) > 0"
+    wait_for(page, "(document.querySelector('video.preview')?.videoWidth ?? 0) > 0")
+    wait_for(
+        page, "Number(document.querySelector('[role=meter]').getAttribute('aria-valuenow')) > 0"
     )
     expect(page.locator("#mic-select option")).not_to_have_count(0)
     shot(page, "device-check")
@@ -202,7 +214,8 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
     other_mic = page.locator("#mic-select option").nth(1).get_attribute("value")
     assert other_mic
     page.select_option("#mic-select", other_mic)
-    page.wait_for_function(
+    wait_for(
+        page,
         "id => JSON.parse(localStorage.getItem('lk-user-choices') || '{}').audioDeviceId === id",
         arg=other_mic,
     )
@@ -212,7 +225,7 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
     expect(page.get_by_text("Camera off")).to_be_visible()
     expect(page.get_by_role("button", name="Join the interview")).to_be_enabled()
     page.get_by_label("Use my camera").check()
-    page.wait_for_function("document.querySelector('video.preview').videoWidth > 0")
+    wait_for(page, "(document.querySelector('video.preview')?.videoWidth ?? 0) > 0")
 
     # the room: LIVEKIT_URL points at a closed loopback port
     page.get_by_role("button", name="Join the interview").click()
@@ -357,7 +370,7 @@ def test_recruiter_interview_recording_transcript_timeline_report(
     expect(page.locator("#overall-score")).to_have_text("3.5")
 
     # the recording loads through the token server and is playable
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_for(page, "document.getElementById('player').readyState >= 1")
     duration = page.evaluate("document.getElementById('player').duration")
     assert 7.5 < duration < 8.5
     assert any(status == 206 for status, _ in media_statuses), media_statuses
@@ -366,7 +379,7 @@ def test_recruiter_interview_recording_transcript_timeline_report(
     lines = page.locator("#transcript .line")
     expect(lines).to_have_count(4)
     lines.nth(2).click()
-    page.wait_for_function("document.getElementById('player').currentTime > 4.7")
+    wait_for(page, "document.getElementById('player').currentTime > 4.7")
     t = page.evaluate("document.getElementById('player').currentTime")
     assert 4.6 <= t < 6.5
     expect(lines.nth(2)).to_have_class(re.compile("current"))
@@ -378,7 +391,7 @@ def test_recruiter_interview_recording_transcript_timeline_report(
     expect(segments.nth(1)).to_contain_text("Technical")
     expect(page.locator("#observation-lane .marker")).to_have_count(2)
     segments.nth(0).click()
-    page.wait_for_function("document.getElementById('player').currentTime < 1.5")
+    wait_for(page, "document.getElementById('player').currentTime < 1.5")
 
     # the transcript marks the lines the report quotes as evidence; a tag seeks to the quote
     tag = page.locator("#transcript [data-dimension=technical_depth].seek")
@@ -387,7 +400,7 @@ def test_recruiter_interview_recording_transcript_timeline_report(
     expect(lines.nth(1).locator("xpath=..")).to_contain_text("Evidence: Communication")
     page.evaluate("document.getElementById('player').currentTime = 0")
     tag.click()
-    page.wait_for_function("document.getElementById('player').currentTime > 2.6")
+    wait_for(page, "document.getElementById('player').currentTime > 2.6")
     page.evaluate("document.getElementById('player').pause()")
     t = page.evaluate("document.getElementById('player').currentTime")
     assert 2.6 <= t < 4.5

@@ -4,7 +4,7 @@
  */
 
 import { Fragment, lazy, type ReactNode, Suspense, useEffect, useRef } from "react";
-import { Loading } from "./components/ErrorPanel";
+import { Loading } from "./components/StatusPanels";
 import { ToastHost } from "./components/Toast";
 import { FeedbackPage } from "./pages/FeedbackPage";
 import { SetupPage } from "./pages/SetupPage";
@@ -12,7 +12,9 @@ import { Link, usePath } from "./router";
 
 // LiveKit (device check, room) and the recruiter pages load on demand: the setup page a
 // candidate lands on does not wait for either.
-const DeviceCheckPage = lazy(() => import("./pages/DeviceCheckPage").then((m) => ({ default: m.DeviceCheckPage })));
+const DeviceCheckPage = lazy(() =>
+  import("./pages/DeviceCheckPage").then((m) => ({ default: m.DeviceCheckPage })),
+);
 const RoomPage = lazy(() => import("./pages/room/RoomPage").then((m) => ({ default: m.RoomPage })));
 const RecruiterListPage = lazy(() =>
   import("./pages/recruiter/RecruiterListPage").then((m) => ({ default: m.RecruiterListPage })),
@@ -31,7 +33,11 @@ const ROUTES: Route[] = [
   { pattern: /^\/$/, title: "Set up your interview", render: () => <SetupPage /> },
   { pattern: /^\/check\/?$/, title: "Check your camera and microphone", render: () => <DeviceCheckPage /> },
   { pattern: /^\/room\/?$/, title: "Interview", render: () => <RoomPage /> },
-  { pattern: /^\/feedback\/(?<id>[^/]+)\/?$/, title: "Your feedback", render: (p) => <FeedbackPage id={p.id ?? ""} /> },
+  {
+    pattern: /^\/feedback\/(?<id>[^/]+)\/?$/,
+    title: "Your feedback",
+    render: (p) => <FeedbackPage id={p.id ?? ""} />,
+  },
   { pattern: /^\/recruiter\/?$/, title: "Interviews", render: () => <RecruiterListPage /> },
   {
     pattern: /^\/recruiter\/interviews\/(?<id>[^/]+)\/?$/,
@@ -85,12 +91,20 @@ export function App() {
   const recruiter = path.startsWith("/recruiter");
   return (
     <>
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
-        <Link className="brand" href="/">Mock interview</Link>
+        <Link className="brand" href="/">
+          Mock interview
+        </Link>
         <nav aria-label="Main">
-          <Link href="/" aria-current={recruiter ? undefined : "page"}>Practice</Link>
-          <Link href="/recruiter" aria-current={recruiter ? "page" : undefined}>Recruiters</Link>
+          <Link href="/" aria-current={recruiter ? undefined : "page"}>
+            Practice
+          </Link>
+          <Link href="/recruiter" aria-current={recruiter ? "page" : undefined}>
+            Recruiters
+          </Link>
         </nav>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
@@ -112,7 +126,9 @@ function NotFound() {
     <section className="card narrow">
       <h1>Page not found</h1>
       <p>There is nothing at this address.</p>
-      <Link href="/" className="button">Start a practice interview</Link>
+      <Link href="/" className="button">
+        Start a practice interview
+      </Link>
     </section>
   );
 }

@@ -51,7 +51,10 @@ async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
   }
   if (!response.ok) {
     if (isErrorBody(body)) throw new ApiError(response.status, body.error, body.field ?? null);
-    throw new ApiError(response.status, `The server answered ${response.status} ${response.statusText}`.trim());
+    throw new ApiError(
+      response.status,
+      `The server answered ${response.status} ${response.statusText}`.trim(),
+    );
   }
   return body as T;
 }

@@ -46,7 +46,10 @@ export function setRecruiterToken(token: string | null): void {
 export function tokenSecondsLeft(jwt: string, receivedAtMs: number): number | null {
   try {
     const payload = jwt.split(".")[1] ?? "";
-    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown; nbf?: unknown };
+    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as {
+      exp?: unknown;
+      nbf?: unknown;
+    };
     if (typeof json.exp !== "number") return null;
     if (typeof json.nbf === "number" && receivedAtMs > 0) {
       return json.exp - json.nbf - (Date.now() - receivedAtMs) / 1000;

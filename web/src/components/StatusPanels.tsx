@@ -1,3 +1,5 @@
+/** The whole-page panels a page shows instead of its content: loading, failed, no session. */
+
 import type { ReactNode } from "react";
 import { Link } from "../router";
 
@@ -34,10 +36,11 @@ export function NoSession() {
     <section className="card narrow">
       <h1>No interview in this tab</h1>
       <p>
-        Interviews are tied to the browser tab they were created in. Start a new one: it only takes
-        a minute.
+        Interviews are tied to the browser tab they were created in. Start a new one: it only takes a minute.
       </p>
-      <Link href="/" className="button primary">Set up an interview</Link>
+      <Link href="/" className="button primary">
+        Set up an interview
+      </Link>
     </section>
   );
 }

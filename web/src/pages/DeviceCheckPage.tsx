@@ -5,10 +5,15 @@
  * same choices. Browser permission errors are translated into what the candidate can do.
  */
 
-import { useMediaDeviceSelect, usePersistentUserChoices, usePreviewTracks, useTrackVolume } from "@livekit/components-react";
+import {
+  useMediaDeviceSelect,
+  usePersistentUserChoices,
+  usePreviewTracks,
+  useTrackVolume,
+} from "@livekit/components-react";
 import { type LocalAudioTrack, type LocalVideoTrack, Track } from "livekit-client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { NoSession } from "../components/ErrorPanel";
+import { NoSession } from "../components/StatusPanels";
 import { navigate } from "../router";
 import { currentInterview } from "../session";
 
@@ -58,14 +63,25 @@ function DeviceCheck({ retry }: { retry: () => void }) {
     <section className="card" aria-labelledby="check-title">
       <h1 id="check-title">Check your camera and microphone</h1>
       <p className="lead">
-        The interviewer listens to you and sees your camera. Use headphones if you can, so it does
-        not hear itself.
+        The interviewer listens to you and sees your camera. Use headphones if you can, so it does not hear
+        itself.
       </p>
-      {shownProblem ? <div className="alert error" role="alert">{shownProblem}</div> : null}
+      {shownProblem ? (
+        <div className="alert error" role="alert">
+          {shownProblem}
+        </div>
+      ) : null}
       <div className="check-grid">
         <div className="preview-wrap">
           {camera ? (
-            <video ref={preview} className="preview mirror" autoPlay muted playsInline aria-label="Your camera preview" />
+            <video
+              ref={preview}
+              className="preview mirror"
+              autoPlay
+              muted
+              playsInline
+              aria-label="Your camera preview"
+            />
           ) : (
             <div className="preview placeholder">Camera off</div>
           )}
@@ -74,20 +90,46 @@ function DeviceCheck({ retry }: { retry: () => void }) {
           <div className="field">
             <label htmlFor="mic-select">Microphone</label>
             {/* re-mounted once the preview exists, so the list has the labels permission unlocks */}
-            <DeviceSelect key={`mic-${Boolean(audio)}`} id="mic-select" kind="audioinput" value={userChoices.audioDeviceId} onChange={saveAudioInputDeviceId} />
+            <DeviceSelect
+              key={`mic-${Boolean(audio)}`}
+              id="mic-select"
+              kind="audioinput"
+              value={userChoices.audioDeviceId}
+              onChange={saveAudioInputDeviceId}
+            />
             <MicMeter track={audio} />
           </div>
           <div className="field">
             <label htmlFor="cam-select">Camera</label>
-            <DeviceSelect key={`cam-${Boolean(video)}`} id="cam-select" kind="videoinput" value={userChoices.videoDeviceId} onChange={saveVideoInputDeviceId} />
+            <DeviceSelect
+              key={`cam-${Boolean(video)}`}
+              id="cam-select"
+              kind="videoinput"
+              value={userChoices.videoDeviceId}
+              onChange={saveVideoInputDeviceId}
+            />
             <label className="inline">
-              <input type="checkbox" id="cam-toggle" checked={camera} onChange={(e) => saveVideoInputEnabled(e.target.checked)} />{" "}
+              <input
+                type="checkbox"
+                id="cam-toggle"
+                checked={camera}
+                onChange={(e) => saveVideoInputEnabled(e.target.checked)}
+              />{" "}
               Use my camera
             </label>
           </div>
           <div className="actions">
-            {shownProblem ? <button type="button" className="button" onClick={retry}>Try again</button> : null}
-            <button type="button" className="button primary" disabled={!ready} onClick={() => navigate("/room")}>
+            {shownProblem ? (
+              <button type="button" className="button" onClick={retry}>
+                Try again
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className="button primary"
+              disabled={!ready}
+              onClick={() => navigate("/room")}
+            >
               Join the interview
             </button>
           </div>
@@ -103,13 +145,25 @@ function DeviceCheck({ retry }: { retry: () => void }) {
  * saved (`usePersistentUserChoices`), which re-creates the preview on that device and is what
  * the room publishes with.
  */
-function DeviceSelect({ id, kind, value, onChange }: { id: string; kind: MediaDeviceKind; value: string; onChange: (id: string) => void }) {
+function DeviceSelect({
+  id,
+  kind,
+  value,
+  onChange,
+}: {
+  id: string;
+  kind: MediaDeviceKind;
+  value: string;
+  onChange: (id: string) => void;
+}) {
   const { devices, activeDeviceId } = useMediaDeviceSelect({ kind });
   const selected = devices.some((d) => d.deviceId === value) ? value : activeDeviceId;
   return (
     <select id={id} value={selected} onChange={(e) => onChange(e.target.value)}>
       {devices.map((d, i) => (
-        <option key={d.deviceId || i} value={d.deviceId}>{d.label || `Device ${i + 1}`}</option>
+        <option key={d.deviceId || i} value={d.deviceId}>
+          {d.label || `Device ${i + 1}`}
+        </option>
       ))}
     </select>
   );
@@ -124,7 +178,14 @@ function MicMeter({ track }: { track: LocalAudioTrack | undefined }) {
   }, [level]);
   return (
     <>
-      <div className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={level}>
+      <div
+        className="meter"
+        role="meter"
+        aria-label="Microphone level"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={level}
+      >
         <div className="meter-fill" style={{ width: `${level}%` }} />
       </div>
       <p className="hint">{heard ? "We can hear you." : "Say something: the bar should move."}</p>

@@ -6,7 +6,7 @@
 
 import { useEffect, useState } from "react";
 import { ApiError, getFeedback } from "../api";
-import { ErrorPanel } from "../components/ErrorPanel";
+import { ErrorPanel } from "../components/StatusPanels";
 import type { CandidateFeedback, LearningItem, ReportStatus } from "../generated/contracts";
 import { Link } from "../router";
 import { currentInterview } from "../session";
@@ -20,7 +20,11 @@ type View =
   | { kind: "ready"; feedback: CandidateFeedback; reportStatus: ReportStatus | null }
   | { kind: "error"; title: string; message: string };
 
-const practiseAgain = <Link href="/" className="button primary">Practise again</Link>;
+const practiseAgain = (
+  <Link href="/" className="button primary">
+    Practise again
+  </Link>
+);
 
 export function FeedbackPage({ id }: { id: string }) {
   const session = currentInterview();
@@ -44,7 +48,8 @@ export function FeedbackPage({ id }: { id: string }) {
           setView({
             kind: "error",
             title: "We could not evaluate this interview",
-            message: "Something went wrong on our side while preparing your feedback. We are sorry — please practise again.",
+            message:
+              "Something went wrong on our side while preparing your feedback. We are sorry — please practise again.",
           });
           return;
         }
@@ -68,7 +73,10 @@ export function FeedbackPage({ id }: { id: string }) {
         setView({ kind: "waiting", status: "Could not reach the server; retrying…" });
       }
       if (Date.now() - startedAt > MAX_WAIT_MS) {
-        setView({ kind: "waiting", status: "This is taking longer than usual. Reload the page later to check again." });
+        setView({
+          kind: "waiting",
+          status: "This is taking longer than usual. Reload the page later to check again.",
+        });
         return;
       }
       timer = window.setTimeout(() => void poll(), POLL_MS);
@@ -97,7 +105,9 @@ export function FeedbackPage({ id }: { id: string }) {
         <section className="card narrow center" aria-busy="true">
           <h1>Preparing your feedback</h1>
           <div className="spinner" aria-hidden="true" />
-          <p className="hint" id="feedback-status" aria-live="polite">{view.status}</p>
+          <p className="hint" id="feedback-status" aria-live="polite">
+            {view.status}
+          </p>
           <p className="hint">You can keep this tab open; it updates by itself.</p>
         </section>
       );
@@ -106,7 +116,13 @@ export function FeedbackPage({ id }: { id: string }) {
   }
 }
 
-function Feedback({ feedback, reportStatus }: { feedback: CandidateFeedback; reportStatus: ReportStatus | null }) {
+function Feedback({
+  feedback,
+  reportStatus,
+}: {
+  feedback: CandidateFeedback;
+  reportStatus: ReportStatus | null;
+}) {
   const lacking =
     reportStatus === "evaluation_failed"
       ? "We could not produce detailed feedback for this session. Sorry about that — please try another practice interview."
@@ -128,7 +144,11 @@ function Feedback({ feedback, reportStatus }: { feedback: CandidateFeedback; rep
                 <strong>{item.topic}</strong>
                 {item.why ? <span className="detail"> — {item.why}</span> : null}
                 {item.actions.length ? (
-                  <ul className="extra">{item.actions.map((a) => <li key={a}>{a}</li>)}</ul>
+                  <ul className="extra">
+                    {item.actions.map((a) => (
+                      <li key={a}>{a}</li>
+                    ))}
+                  </ul>
                 ) : null}
               </li>
             ))}
@@ -149,7 +169,15 @@ function ListSection({ title, id, items }: { title: string; id: string; items: s
   return (
     <section className="report-list" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      {items.length ? <ul>{items.map((s) => <li key={s}>{s}</li>)}</ul> : <p className="hint">None this time.</p>}
+      {items.length ? (
+        <ul>
+          {items.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="hint">None this time.</p>
+      )}
     </section>
   );
 }

@@ -7,12 +7,7 @@
 import { type DragEvent, type FormEvent, useRef, useState } from "react";
 import { ApiError, createInterview } from "../api";
 import { formatBytes } from "../format";
-import {
-  type InterviewType,
-  InterviewTypeValues,
-  type Level,
-  LevelValues,
-} from "../generated/contracts";
+import { type InterviewType, InterviewTypeValues, type Level, LevelValues } from "../generated/contracts";
 import { navigate } from "../router";
 import { saveInterview } from "../session";
 
@@ -53,7 +48,13 @@ interface Draft {
 }
 
 function loadDraft(): Draft {
-  const empty: Draft = { role: "", level: "intermediate", interview_type: "mixed", job_description: "", candidate_name: "" };
+  const empty: Draft = {
+    role: "",
+    level: "intermediate",
+    interview_type: "mixed",
+    job_description: "",
+    candidate_name: "",
+  };
   try {
     return { ...empty, ...(JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? "{}") as Partial<Draft>) };
   } catch {
@@ -152,7 +153,9 @@ export function SetupPage() {
   const invalid = (field: FieldName): true | undefined => (errors[field] ? true : undefined);
   const errorSlot = (field: FieldName) =>
     errors[field] ? (
-      <p className="field-error" id={`${field}-error`}>{errors[field]}</p>
+      <p className="field-error" id={`${field}-error`}>
+        {errors[field]}
+      </p>
     ) : null;
 
   return (
@@ -166,13 +169,19 @@ export function SetupPage() {
     >
       <h1 id="setup-title">Practise an interview</h1>
       <p className="lead">
-        A voice interview with an AI interviewer, tailored to the role you are aiming for. You will
-        get written feedback afterwards.
+        A voice interview with an AI interviewer, tailored to the role you are aiming for. You will get
+        written feedback afterwards.
       </p>
-      {banner ? <div className="alert error" role="alert">{banner}</div> : null}
+      {banner ? (
+        <div className="alert error" role="alert">
+          {banner}
+        </div>
+      ) : null}
 
       <div className="field">
-        <label htmlFor="role">Role or topic <span className="req">(required)</span></label>
+        <label htmlFor="role">
+          Role or topic <span className="req">(required)</span>
+        </label>
         <input
           id="role"
           name="role"
@@ -224,14 +233,18 @@ export function SetupPage() {
           onChange={(e) => update("interview_type", e.target.value as InterviewType)}
         >
           {InterviewTypeValues.map((t) => (
-            <option key={t} value={t}>{TYPE_COPY[t]}</option>
+            <option key={t} value={t}>
+              {TYPE_COPY[t]}
+            </option>
           ))}
         </select>
         {errorSlot("interview_type")}
       </div>
 
       <div className="field">
-        <label htmlFor="job_description">Job description <span className="opt">(optional)</span></label>
+        <label htmlFor="job_description">
+          Job description <span className="opt">(optional)</span>
+        </label>
         <textarea
           id="job_description"
           name="job_description"
@@ -249,7 +262,9 @@ export function SetupPage() {
       </div>
 
       <div className="field">
-        <span className="label">CV <span className="opt">(optional)</span></span>
+        <span className="label">
+          CV <span className="opt">(optional)</span>
+        </span>
         <input
           ref={fileInput}
           id="cv"
@@ -263,20 +278,31 @@ export function SetupPage() {
         />
         <div
           id="cv-drop"
-          className={["dropzone", dragging && "dragging", cv && "has-file", errors.cv && "invalid"].filter(Boolean).join(" ")}
+          className={["dropzone", dragging && "dragging", cv && "has-file", errors.cv && "invalid"]
+            .filter(Boolean)
+            .join(" ")}
           onDragEnter={onDragOver}
           onDragOver={onDragOver}
           onDragLeave={() => setDragging(false)}
           onDrop={onDrop}
         >
           <p>
-            <strong>Drop your CV here</strong> or <label htmlFor="cv" className="link">choose a file</label>
+            <strong>Drop your CV here</strong> or{" "}
+            <label htmlFor="cv" className="link">
+              choose a file
+            </label>
           </p>
-          <p className="hint" id="cv-hint">PDF or DOCX, up to 5 MB and 20 pages. Optional.</p>
+          <p className="hint" id="cv-hint">
+            PDF or DOCX, up to 5 MB and 20 pages. Optional.
+          </p>
           <p>
-            <span className="drop-file" aria-live="polite">{cv ? `${cv.name} (${formatBytes(cv.size)})` : ""}</span>{" "}
+            <span className="drop-file" aria-live="polite">
+              {cv ? `${cv.name} (${formatBytes(cv.size)})` : ""}
+            </span>{" "}
             {cv ? (
-              <button type="button" className="link" onClick={() => chooseFile(null)}>Remove</button>
+              <button type="button" className="link" onClick={() => chooseFile(null)}>
+                Remove
+              </button>
             ) : null}
           </p>
         </div>
@@ -284,7 +310,9 @@ export function SetupPage() {
       </div>
 
       <div className="field">
-        <label htmlFor="candidate_name">Your name <span className="opt">(optional)</span></label>
+        <label htmlFor="candidate_name">
+          Your name <span className="opt">(optional)</span>
+        </label>
         <input
           id="candidate_name"
           name="candidate_name"

@@ -35,10 +35,22 @@ export function DeleteInterview({ record, auth }: { record: InterviewDetail; aut
       <dialog ref={dialog} className="dialog" aria-labelledby="del-title">
         <h2 id="del-title">Delete this interview?</h2>
         <p>The record, transcript, report and recordings are removed for good. This cannot be undone.</p>
-        {error ? <p className="field-error" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        ) : null}
         <div className="actions">
-          <button type="button" className="button" onClick={() => dialog.current?.close()}>Cancel</button>
-          <button type="button" className="button danger" id="confirm-delete" disabled={busy} onClick={() => void confirm()}>
+          <button type="button" className="button" onClick={() => dialog.current?.close()}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button danger"
+            id="confirm-delete"
+            disabled={busy}
+            onClick={() => void confirm()}
+          >
             Delete permanently
           </button>
         </div>

@@ -90,10 +90,16 @@ function SignIn({ message, onSignedIn }: { message?: string; onSignedIn: (token:
           value={value}
           onChange={(e) => setValue(e.target.value)}
         />
-        {error ? <p className="field-error" id="token-error">{error}</p> : null}
+        {error ? (
+          <p className="field-error" id="token-error">
+            {error}
+          </p>
+        ) : null}
       </div>
       <div className="actions">
-        <button type="submit" className="button primary" disabled={busy}>Sign in</button>
+        <button type="submit" className="button primary" disabled={busy}>
+          Sign in
+        </button>
       </div>
     </form>
   );

@@ -7,7 +7,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { getInterview, recordingUrl } from "../../api";
-import { Loading } from "../../components/ErrorPanel";
+import { Loading } from "../../components/StatusPanels";
 import { errorText, formatDate, formatDuration, humanize } from "../../format";
 import type { InterviewDetail } from "../../generated/contracts";
 import { Link } from "../../router";
@@ -42,7 +42,9 @@ function InterviewLoader({ id, auth }: { id: string; auth: RecruiterAuth }) {
       <section className="card narrow" role="alert">
         <h1>Interview not available</h1>
         <p>{problem}</p>
-        <Link href="/recruiter" className="button">Back to interviews</Link>
+        <Link href="/recruiter" className="button">
+          Back to interviews
+        </Link>
       </section>
     );
   }
@@ -63,10 +65,14 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
 
   return (
     <article className="review" aria-labelledby="review-title">
-      <Link href="/recruiter" className="back">← All interviews</Link>
+      <Link href="/recruiter" className="back">
+        ← All interviews
+      </Link>
       <header className="review-head card">
         <div>
-          <h1 id="review-title">{record.candidate_name || "Anonymous candidate"} — {record.role}</h1>
+          <h1 id="review-title">
+            {record.candidate_name || "Anonymous candidate"} — {record.role}
+          </h1>
           <p className="meta">
             <span className={`status status-${record.status}`}>{humanize(record.status)}</span> ·{" "}
             {humanize(record.level)} · {humanize(record.interview_type)} · {formatDate(record.created_at)} ·{" "}
@@ -76,17 +82,25 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
           {record.flags.length ? (
             <p className="flags">
               <span className="label">Flags: </span>
-              {record.flags.map((f) => <span className="flag" key={f}>{humanize(f)}</span>)}
+              {record.flags.map((f) => (
+                <span className="flag" key={f}>
+                  {humanize(f)}
+                </span>
+              ))}
             </p>
           ) : null}
         </div>
         <div className="head-side">
           <div className="big-score" aria-label="Overall score">
-            <span className="value" id="overall-score">{record.overall_score === null ? "—" : record.overall_score.toFixed(1)}</span>
+            <span className="value" id="overall-score">
+              {record.overall_score === null ? "—" : record.overall_score.toFixed(1)}
+            </span>
             <span className="of">/ 5</span>
           </div>
           {record.report?.recommendation ? (
-            <p className={`recommendation rec-${record.report.recommendation.value}`}>{record.report.recommendation.label}</p>
+            <p className={`recommendation rec-${record.report.recommendation.value}`}>
+              {record.report.recommendation.label}
+            </p>
           ) : null}
           <DeleteInterview record={record} auth={auth} />
         </div>
@@ -116,7 +130,7 @@ function Player({
 }: {
   record: InterviewDetail;
   token: string;
-  player: React.RefObject<HTMLVideoElement & HTMLAudioElement | null>;
+  player: React.RefObject<(HTMLVideoElement & HTMLAudioElement) | null>;
   onTime: (t: number) => void;
 }) {
   const [failed, setFailed] = useState(false);
@@ -134,7 +148,11 @@ function Player({
     const failedRec = record.recordings.find((r) => r.status === "failed");
     return (
       <div className="player-box empty">
-        <p>{failedRec ? `Recording failed: ${failedRec.error ?? "unknown reason"}` : "No recording is available for this interview."}</p>
+        <p>
+          {failedRec
+            ? `Recording failed: ${failedRec.error ?? "unknown reason"}`
+            : "No recording is available for this interview."}
+        </p>
       </div>
     );
   }
@@ -151,14 +169,20 @@ function Player({
   };
   return (
     <div className="player-box">
-      {VIDEO_EXT.test(recording.location ?? "") ? <video className="player video" {...props} /> : <audio className="player audio" {...props} />}
+      {VIDEO_EXT.test(recording.location ?? "") ? (
+        <video className="player video" {...props} />
+      ) : (
+        <audio className="player audio" {...props} />
+      )}
       {failed ? (
         <p className="alert error" role="alert">
-          The recording could not be loaded (it may have been removed, or the format is not supported by this browser).
+          The recording could not be loaded (it may have been removed, or the format is not supported by this
+          browser).
         </p>
       ) : null}
       <p className="hint">
-        {humanize(recording.kind)} recording{recording.duration_s ? `, ${formatDuration(recording.duration_s)}` : ""}
+        {humanize(recording.kind)} recording
+        {recording.duration_s ? `, ${formatDuration(recording.duration_s)}` : ""}
       </p>
     </div>
   );

@@ -13,21 +13,28 @@ export function ReportPanel({ record, token }: { record: InterviewDetail; token:
   const url = reportHtmlUrl(token, record.id);
   let body;
   if (record.report_issue) {
-    body = <div className="alert error" role="alert" id="report-status">The stored report cannot be shown: {record.report_issue}</div>;
+    body = (
+      <div className="alert error" role="alert" id="report-status">
+        The stored report cannot be shown: {record.report_issue}
+      </div>
+    );
   } else if (state === "rendered" && record.report_html_url) {
     body = (
       <>
         <iframe title="Full report" className="report-frame" src={url} sandbox="" loading="lazy" />
         <p className="hint">
-          <a href={url} target="_blank" rel="noopener noreferrer">Open the report in a new tab</a> to print or save it.
+          <a href={url} target="_blank" rel="noopener noreferrer">
+            Open the report in a new tab
+          </a>{" "}
+          to print or save it.
         </p>
       </>
     );
   } else if (state === "failed") {
     body = (
       <div className="alert error" role="alert" id="report-status">
-        The report was evaluated but its page could not be drawn{error ? `: ${error}` : "."} The scores are stored;
-        re-running the evaluation will redraw it.
+        The report was evaluated but its page could not be drawn{error ? `: ${error}` : "."} The scores are
+        stored; re-running the evaluation will redraw it.
       </div>
     );
   } else {

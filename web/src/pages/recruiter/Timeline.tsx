@@ -23,7 +23,9 @@ export function Timeline({
     .filter((c): c is { at: number; phase: Phase } => c.phase !== null)
     .sort((a, b) => a.at - b.at);
   const kinds = [...new Set(record.observations.map((o) => o.kind))];
-  const cursor = <div className="cursor" aria-hidden="true" style={{ left: `${Math.min(100, (time / length) * 100)}%` }} />;
+  const cursor = (
+    <div className="cursor" aria-hidden="true" style={{ left: `${Math.min(100, (time / length) * 100)}%` }} />
+  );
   return (
     <section className="timeline" aria-labelledby="tl-title">
       <h3 id="tl-title">Timeline</h3>
@@ -39,7 +41,11 @@ export function Timeline({
                 key={`${c.phase}-${c.at}`}
                 className="segment"
                 data-phase={c.phase}
-                style={{ left: `${left}%`, width: `${Math.max(0.5, pct(next) - left)}%`, background: phaseColour(c.phase) }}
+                style={{
+                  left: `${left}%`,
+                  width: `${Math.max(0.5, pct(next) - left)}%`,
+                  background: phaseColour(c.phase),
+                }}
                 title={`${label} (${formatDuration(c.at - origin)}–${formatDuration(next - origin)})`}
                 aria-label={`${label}, starts at ${formatDuration(c.at - origin)}`}
                 onClick={() => seek(c.at)}
@@ -73,12 +79,15 @@ export function Timeline({
       {record.observations.length ? (
         <details className="obs-list">
           <summary>
-            {record.observations.length} observation{record.observations.length === 1 ? "" : "s"} ({kinds.map(humanize).join(", ")})
+            {record.observations.length} observation{record.observations.length === 1 ? "" : "s"} (
+            {kinds.map(humanize).join(", ")})
           </summary>
           <ul>
             {record.observations.map((o, i) => (
               <li key={i}>
-                <button type="button" className="link" onClick={() => seek(o.at)}>{formatDuration(o.at - origin)}</button>{" "}
+                <button type="button" className="link" onClick={() => seek(o.at)}>
+                  {formatDuration(o.at - origin)}
+                </button>{" "}
                 {describeObservation(o, origin, false)}
               </li>
             ))}
@@ -92,7 +101,9 @@ export function Timeline({
 }
 
 function describeObservation(o: Observation, origin: number, withTime = true): string {
-  const detail = ["description", "detail", "text", "note"].map((k) => o.data[k]).find((v) => typeof v === "string");
+  const detail = ["description", "detail", "text", "note"]
+    .map((k) => o.data[k])
+    .find((v) => typeof v === "string");
   return [
     withTime ? formatDuration(o.at - origin) : "",
     humanize(o.kind),

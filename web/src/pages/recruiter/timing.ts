@@ -25,7 +25,9 @@ export function interviewSpan(record: InterviewDetail): { origin: number; length
 }
 
 /** The newest complete egress (video, both sides), else the newest complete recording. */
-export function pickRecording(recordings: RecordingEntry[]): { recording: RecordingEntry; index: number } | null {
+export function pickRecording(
+  recordings: RecordingEntry[],
+): { recording: RecordingEntry; index: number } | null {
   const complete = recordings
     .map((recording, index) => ({ recording, index }))
     .filter(({ recording }) => recording.status === "complete" && recording.location);

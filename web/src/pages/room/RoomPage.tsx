@@ -8,7 +8,7 @@
 import { RoomContext, usePersistentUserChoices } from "@livekit/components-react";
 import { DisconnectReason, Room, RoomEvent } from "livekit-client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ErrorPanel, Loading, NoSession } from "../../components/ErrorPanel";
+import { ErrorPanel, Loading, NoSession } from "../../components/StatusPanels";
 import { errorName } from "../../format";
 import { Link, navigate } from "../../router";
 import { type CandidateSession, currentInterview, tokenSecondsLeft } from "../../session";
@@ -62,7 +62,14 @@ function RoomVisit({ session, retry }: { session: CandidateSession; retry: () =>
     leaving.current = false;
     const left = tokenSecondsLeft(session.participant_token, session.created_at);
     if (left !== null && left <= 0) {
-      setStage({ kind: "failed", failure: { kind: "expired", situation: "connect", detail: "the participant token's exp is in the past" } });
+      setStage({
+        kind: "failed",
+        failure: {
+          kind: "expired",
+          situation: "connect",
+          detail: "the participant token's exp is in the past",
+        },
+      });
       return;
     }
     const onDisconnected = (reason?: DisconnectReason): void => {
@@ -70,10 +77,16 @@ function RoomVisit({ session, retry }: { session: CandidateSession; retry: () =>
       if (reason === DisconnectReason.ROOM_DELETED || reason === DisconnectReason.PARTICIPANT_REMOVED) {
         end({ kind: "finished", message: "The interview has ended." });
       } else if (reason === DisconnectReason.DUPLICATE_IDENTITY) {
-        end({ kind: "failed", failure: { kind: "other", situation: "duplicate", detail: "DUPLICATE_IDENTITY" } });
+        end({
+          kind: "failed",
+          failure: { kind: "other", situation: "duplicate", detail: "DUPLICATE_IDENTITY" },
+        });
       } else {
         const name = reason !== undefined ? DisconnectReason[reason] : "unknown";
-        end({ kind: "failed", failure: { kind: "unreachable", situation: "lost", detail: `disconnected: ${name}` } });
+        end({
+          kind: "failed",
+          failure: { kind: "unreachable", situation: "lost", detail: `disconnected: ${name}` },
+        });
       }
     };
     room.on(RoomEvent.Disconnected, onDisconnected);
@@ -92,13 +105,21 @@ function RoomVisit({ session, retry }: { session: CandidateSession; retry: () =>
       setStage({ kind: "joined" });
       const lp = room.localParticipant;
       try {
-        await lp.setMicrophoneEnabled(true, userChoices.audioDeviceId ? { deviceId: userChoices.audioDeviceId } : undefined);
+        await lp.setMicrophoneEnabled(
+          true,
+          userChoices.audioDeviceId ? { deviceId: userChoices.audioDeviceId } : undefined,
+        );
       } catch (e) {
-        setNotice(`Your microphone could not be started (${errorName(e)}). The interviewer cannot hear you: check permissions and reload.`);
+        setNotice(
+          `Your microphone could not be started (${errorName(e)}). The interviewer cannot hear you: check permissions and reload.`,
+        );
       }
       if (userChoices.videoEnabled) {
         try {
-          await lp.setCameraEnabled(true, userChoices.videoDeviceId ? { deviceId: userChoices.videoDeviceId } : undefined);
+          await lp.setCameraEnabled(
+            true,
+            userChoices.videoDeviceId ? { deviceId: userChoices.videoDeviceId } : undefined,
+          );
         } catch (e) {
           setNotice(`Your camera could not be started (${errorName(e)}). You can continue with audio only.`);
         }
@@ -134,9 +155,13 @@ function RoomVisit({ session, retry }: { session: CandidateSession; retry: () =>
           actions={
             <>
               {copy.canRetry ? (
-                <button type="button" className="button primary" id="retry" onClick={retry}>Try again</button>
+                <button type="button" className="button primary" id="retry" onClick={retry}>
+                  Try again
+                </button>
               ) : null}
-              <Link href="/" className={copy.canRetry ? "button" : "button primary"}>Set up a new interview</Link>
+              <Link href="/" className={copy.canRetry ? "button" : "button primary"}>
+                Set up a new interview
+              </Link>
             </>
           }
         />

@@ -49,7 +49,10 @@ export interface FailureCopy {
   canRetry: boolean;
 }
 
-export function describeFailure(failure: Failure, { serverUrl, agentWaitS }: { serverUrl: string; agentWaitS: number }): FailureCopy {
+export function describeFailure(
+  failure: Failure,
+  { serverUrl, agentWaitS }: { serverUrl: string; agentWaitS: number },
+): FailureCopy {
   switch (failure.situation) {
     case "agent":
       return {
@@ -89,7 +92,11 @@ export function describeFailure(failure: Failure, { serverUrl, agentWaitS }: { s
         canRetry: false,
       };
     case "offline":
-      return { title: "You are offline", message: "Your device has no network connection. Reconnect, then try again.", canRetry: true };
+      return {
+        title: "You are offline",
+        message: "Your device has no network connection. Reconnect, then try again.",
+        canRetry: true,
+      };
     case "unreachable":
       return {
         title: "We could not reach the interview server",
