@@ -204,7 +204,9 @@ class Interviewer(Agent):
         except PlanError as e:
             raise ToolError(str(e)) from None
         ictx.log.event(EventKind.ANSWER_OUTCOME, done.event_data(reason[:300]))
-        await self.apply_phase()  # the listed questions and their difficulty changed
+        # no instruction update here: on Gemini each update appends a full copy of the
+        # instructions to the context; this answer names the next question and its variant,
+        # and the next phase change re-lists what is left
         nxt = done.next_question
         if nxt is None:
             return "Noted. No planned question left in this phase: follow up or move on."
