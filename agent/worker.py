@@ -60,13 +60,12 @@ from .model_failover import ModelFailover, attach_failover, build_interview_mode
 from .pacing import Pacer, Publisher
 from .recording import InterviewRecorder, RecordingSettings
 from .session import (
-    RECONNECT_PROMPT,
     build_session,
-    force_reconnect,
     load_vad,
     set_end_of_speech_silence,
 )
 from .settings import AgentSettings
+from .stall_recovery import reconnect_and_reprompt
 from .vision import VisionService, VisionSettings
 
 logger = logging.getLogger("agent.worker")
@@ -298,12 +297,11 @@ async def start_interview(ctx: JobContext, parts: InterviewComponents) -> Interv
     voice = parts.settings.gemini_voice
 
     async def on_stall() -> None:
-        if force_reconnect(session, voice=voice):
+        logger.warning(
+            "reply stalled: reconnecting Gemini", extra={"interview_id": ictx.interview_id}
+        )
+        if await reconnect_and_reprompt(session, voice=voice):  # words first, then the prompt
             prometheus_metrics.record_gemini_reconnect("stall")
-            logger.warning(
-                "reply stalled: reconnecting Gemini", extra={"interview_id": ictx.interview_id}
-            )
-        session.generate_reply(instructions=RECONNECT_PROMPT)
 
     CodingTurnTaking(
         ictx,

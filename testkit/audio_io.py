@@ -129,3 +129,44 @@ class CapturingSpeaker(io.AudioOutput):
             self.on_playback_finished(playback_position=self._segment, interrupted=True)
         self._segment = 0.0
         self._started = False
+
+
+class RealtimeSpeaker(CapturingSpeaker):
+    """A speaker that plays in real time, like the candidate's browser: a segment's playback
+    finishes when its audio would have been heard, and `clear_buffer()` (the session stopping
+    the interviewer on a barge-in) ends it where it is, reported as interrupted with the
+    position reached. `segments` holds the seconds actually played."""
+
+    def __init__(self, sample_rate: int = 24_000) -> None:
+        super().__init__(sample_rate=sample_rate)
+        self._t_start = 0.0
+        self._finish: asyncio.TimerHandle | None = None
+
+    async def capture_frame(self, frame: rtc.AudioFrame) -> None:
+        if not self._started:
+            self._t_start = time.monotonic()
+        await super().capture_frame(frame)
+
+    def flush(self) -> None:
+        io.AudioOutput.flush(self)  # the segment is complete; it ends when it has played
+        if not self._started or self._finish is not None:
+            return
+        remaining = self._t_start + self._segment - time.monotonic()
+        self._finish = asyncio.get_running_loop().call_later(max(0.0, remaining), self._played)
+
+    def _played(self) -> None:
+        self._finish = None
+        self._end(self._segment, interrupted=False)
+
+    def clear_buffer(self) -> None:
+        if self._finish is not None:
+            self._finish.cancel()
+            self._finish = None
+        if self._started:
+            self._end(min(self._segment, time.monotonic() - self._t_start), interrupted=True)
+
+    def _end(self, position: float, *, interrupted: bool) -> None:
+        self.segments.append(position)
+        self._segment = 0.0
+        self._started = False
+        self.on_playback_finished(playback_position=position, interrupted=interrupted)
