@@ -11,7 +11,7 @@ from __future__ import annotations
 from .contract import ContractModel
 from .evaluation_report import CandidateFeedback, ReportStatus
 from .models import InterviewRecord, InterviewSummary, Recording
-from .vocabulary import InterviewStatus
+from .vocabulary import InterviewStatus, InterviewType, Level
 
 
 class ErrorBody(ContractModel):
@@ -77,3 +77,21 @@ class FeedbackResponse(ContractModel):
     """How the evaluation went (scored, or why there are no detailed notes); None until
     evaluated."""
     feedback: CandidateFeedback | None
+
+
+class LanguageOption(ContractModel):
+    code: str
+    name: str
+    """'Spanish (Español)': English name and the language's own."""
+
+
+class InterviewOptions(ContractModel):
+    """`GET /api/interview-options`: what the create form may send, from the lists the API
+    validates against (so the form never offers a value the server refuses)."""
+
+    languages: list[LanguageOption]
+    durations_minutes: list[int]
+    interview_types: list[InterviewType]
+    levels: list[Level]
+    default_language: str
+    default_duration_minutes: int

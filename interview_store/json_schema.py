@@ -24,6 +24,7 @@ from .api_bodies import (
     FeedbackResponse,
     InterviewDetail,
     InterviewListPage,
+    InterviewOptions,
 )
 from .evaluation_report import (
     CandidateFeedback,
@@ -67,6 +68,7 @@ EXPORTED: tuple[Any, ...] = (
     CreatedInterview,
     FeedbackResponse,
     ErrorBody,
+    InterviewOptions,
 )
 
 

@@ -571,3 +571,27 @@ async def test_new_interview_types_are_accepted_and_old_ones_keep_working(
     items, total = await sqlite_store.list(limit=50)
     assert total == len(InterviewType)
     assert {i.interview_type for i in items} == set(InterviewType)
+
+
+async def test_the_form_options_are_what_the_api_accepts(sqlite_store: InterviewStore) -> None:
+    async with client_for(sqlite_store) as client:
+        r = await client.get("/api/interview-options")
+        assert r.status_code == 200, r.text
+        options = r.json()
+        codes = [lang["code"] for lang in options["languages"]]
+        assert {"en", "es", "fr", "de", "pt", "hi", "ja", "zh"} <= set(codes)
+        assert {"name": "Japanese (日本語)", "code": "ja"} in options["languages"]
+        assert options["durations_minutes"] == [15, 30, 45, 60]
+        assert options["interview_types"] == [t.value for t in InterviewType]
+        assert options["default_language"] == "en" and options["default_duration_minutes"] == 30
+        for code, minutes in ((codes[-1], options["durations_minutes"][0]), ("zh", 60)):
+            created = await client.post(
+                "/api/interviews",
+                data={
+                    "consent": "true",
+                    "role": "QA",
+                    "language": code,
+                    "duration_minutes": str(minutes),
+                },
+            )
+            assert created.status_code == 201, created.text

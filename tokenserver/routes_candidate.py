@@ -26,11 +26,14 @@ from interview_store import (
     DURATION_MINUTES,
     LANGUAGES,
     CreatedInterview,
+    InterviewOptions,
     InterviewPlan,
     InterviewStatus,
     InterviewType,
+    LanguageOption,
     Level,
     ParsedCV,
+    language_name,
 )
 
 from .app_context import AppContext
@@ -42,6 +45,8 @@ from .skill_gap import skill_gap
 from .tokens import CandidateGrant
 
 logger = logging.getLogger("tokenserver.candidate")
+
+DEFAULT_DURATION_MINUTES = 30
 
 MAX_ROLE_CHARS = 200
 MAX_JOB_DESCRIPTION_CHARS = 20_000
@@ -127,7 +132,27 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             headers={"Cache-Control": "no-store"},
         )
 
-    return [Route("/interviews", create_interview, methods=["POST"])]
+    options_body = interview_options().model_dump(mode="json")
+
+    async def get_options(_request: Request) -> Response:
+        return JSONResponse(options_body, headers={"Cache-Control": "public, max-age=3600"})
+
+    return [
+        Route("/interviews", create_interview, methods=["POST"]),
+        Route("/interview-options", get_options, methods=["GET"]),
+    ]
+
+
+def interview_options() -> InterviewOptions:
+    """The create form's choices, from the same lists `_validate` checks."""
+    return InterviewOptions(
+        languages=[LanguageOption(code=c, name=language_name(c)) for c in LANGUAGES],
+        durations_minutes=list(DURATION_MINUTES),
+        interview_types=list(InterviewType),
+        levels=list(Level),
+        default_language=DEFAULT_LANGUAGE,
+        default_duration_minutes=DEFAULT_DURATION_MINUTES,
+    )
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -195,7 +220,7 @@ def _validate(form: FormData) -> _PlanFields:
     if language not in LANGUAGES:
         allowed = ", ".join(LANGUAGES)
         raise ApiError(422, f"'language' must be one of: {allowed}.", field="language")
-    duration_text = _text(form, "duration_minutes") or "30"
+    duration_text = _text(form, "duration_minutes") or str(DEFAULT_DURATION_MINUTES)
     allowed_minutes = ", ".join(str(m) for m in DURATION_MINUTES)
     if not duration_text.isdigit() or int(duration_text) not in DURATION_MINUTES:
         raise ApiError(
