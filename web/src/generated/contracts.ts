@@ -755,6 +755,22 @@ export interface InterviewSummary {
    */
   duration_s: number | null;
 }
+/**
+ * `GET /api/interview-options`: what the create form may send, from the lists the API
+ * validates against (so the form never offers a value the server refuses).
+ */
+export interface InterviewOptions {
+  languages: LanguageOption[];
+  durations_minutes: number[];
+  interview_types: InterviewType[];
+  levels: Level[];
+  default_language: string;
+  default_duration_minutes: number;
+}
+export interface LanguageOption {
+  code: string;
+  name: string;
+}
 
 /** Every value of `AnswerOutcome`, in the order the model declares them. */
 export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly", "not_covered"];
