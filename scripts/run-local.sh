@@ -67,7 +67,7 @@ if [ -z "${GOOGLE_API_KEY:-}" ] && [ -z "$(env_get GOOGLE_API_KEY)" ]; then
   exit 1
 fi
 
-port="$(env_get PORT)"
+port="${PORT:-$(env_get PORT)}"
 port="${port:-8080}"
 storage="$(env_get STORAGE_DIR)"
 storage="${STORAGE_DIR:-${storage:-./data}}"
@@ -95,6 +95,10 @@ wait_for() {  # name, seconds, command...
 
 # --- LiveKit: the one in LIVEKIT_URL, or the embedded server -----------------------------------
 livekit_url="${LIVEKIT_URL:-$(env_get LIVEKIT_URL)}"
+case "$livekit_url" in
+  ws://localhost:7880 | ws://127.0.0.1:7880)  # the old .env.example default: embed if nothing answers
+    curl -fsS http://127.0.0.1:7880/ >/dev/null 2>&1 || livekit_url="" ;;
+esac
 if [ -z "$livekit_url" ]; then
   bash .ci/install-livekit.sh >/dev/null
   key="$(env_get LIVEKIT_API_KEY)"
