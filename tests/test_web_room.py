@@ -40,7 +40,7 @@ pytestmark = [
 T = TypeVar("T")
 
 GREETING = "Hello Ada, welcome to your mock interview. Tell me about yourself."
-AGENT_MS = 20_000
+AGENT_MS = 30_000
 """ms to wait for what the agent does (dispatch, greeting) on 2 busy cores."""
 # WebRTC between Chromium and livekit-server, both on 127.0.0.1
 ROOM_ARGS = [*CHROMIUM_ARGS, "--allow-loopback-in-peer-connection"]
