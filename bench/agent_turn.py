@@ -16,11 +16,19 @@ set-up) and costs ~10 ms more; in an interview that turn is the greeting, so `--
 run first and are not measured. Each run measures `--turns` turns per session; p50/p95 are per
 run, and the printed figure is the median over `--runs` runs.
 
+The same run also starts `--sessions 1` bare sessions (`--bare`): a plain livekit-agents
+`AgentSession` with the same Gemini plugin, Silero VAD, emulator, microphone and speaker, and a
+plain `Agent` — none of our features (no store, phases, pacer, tools, transcript log, metrics,
+failover). The ratios say what the product adds on top of livekit-agents itself, which holds
+on any machine, where absolute figures do not.
+
 Prints (medians over runs):
   overhead_p50_ms_1 / overhead_p95_ms_1    — one live session (goal p95 <= 15 ms)
   overhead_p50_ms_20 / overhead_p95_ms_20  — 20 concurrent sessions on this machine
   rss_mb_per_job        — resident memory of one job process with a live session (goal <= 300)
   cpu_pct_per_session   — CPU of one job process while live, % of one core
+  cpu_ratio_vs_bare / rss_ratio_vs_bare — one session of ours over one bare session (goals
+                          <= 1.25 and <= 1.2)
 """
 
 from __future__ import annotations
@@ -58,6 +66,73 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+async def _turns(
+    args: argparse.Namespace, session: Any, mic: Any, speaker: Any
+) -> tuple[list[tuple[str, float, float]], float]:
+    """The measured turns of one job (ours or bare); returns the commits and CPU %."""
+    listening = asyncio.Event()
+    session.on(
+        "user_state_changed",
+        lambda ev: listening.set() if ev.new_state == "listening" else listening.clear(),
+    )
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    commits: list[tuple[str, float, float]] = []
+    for i in range(-args.warmup, args.turns):
+        mic.say(Path(args.wav))
+        await mic.played.wait()
+        # end of speech = when the local VAD says so (user state -> listening)
+        while session.user_state == "speaking" or not listening.is_set():
+            listening.clear()
+            await listening.wait()
+        marker = f"turn-{args.job_id}-{i}"
+        frames_before = len(speaker.first_frame_at)
+        t_commit = time.perf_counter()
+        await session.generate_reply(user_input=marker).wait_for_playout()
+        first = (
+            speaker.first_frame_at[frames_before]
+            if len(speaker.first_frame_at) > frames_before
+            else float("nan")
+        )
+        if i >= 0:  # warm-up turns stand in for the greeting: not measured
+            commits.append((marker, t_commit, first))
+        await asyncio.sleep(0.3)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter() - wall0
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return commits, 100 * cpu / wall
+
+
+async def _bare_job(args: argparse.Namespace) -> None:
+    """livekit-agents alone: the same model, VAD, audio and emulator; no interview features."""
+    from livekit.agents import Agent, AgentSession
+
+    from agent.session import build_realtime_model, load_vad
+    from testkit.agent_harness import agent_settings
+    from testkit.audio_io import CapturingSpeaker, WavMicrophone
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    settings = agent_settings(tmp, gemini_base_url=args.url, gemini_ca_file=Path(args.ca))
+    mic, speaker = WavMicrophone(), CapturingSpeaker()
+    session: AgentSession[None] = AgentSession(
+        llm=build_realtime_model(settings),
+        vad=load_vad(settings),
+        turn_handling={"turn_detection": "realtime_llm"},
+        user_away_timeout=None,
+    )
+    session.input.audio = mic
+    session.output.audio = speaker
+    await session.start(Agent(instructions="You are a friendly technical interviewer."))
+    commits, cpu_pct = await _turns(args, session, mic, speaker)
+    rss = _rss_mb()
+    mic.close()
+    await session.aclose()
+    print(json.dumps({"commits": commits, "rss_mb": rss, "cpu_pct": cpu_pct}), flush=True)
+
+
 async def _job(args: argparse.Namespace) -> None:
     from agent.session import build_realtime_model, load_vad
     from interview_store import InterviewStore, database_url_for
@@ -82,54 +157,26 @@ async def _job(args: argparse.Namespace) -> None:
         audio_output=speaker,
         options=quick_options(reply_stall_timeout_s=3600, silence_patience_s=3600),
     ) as h:
-        session = h.session
-        listening = asyncio.Event()
-        session.on(
-            "user_state_changed",
-            lambda ev: listening.set() if ev.new_state == "listening" else listening.clear(),
-        )
-        print("ready", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-
-        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-        wall0 = time.perf_counter()
-        commits: list[tuple[str, float, float]] = []
-        for i in range(-args.warmup, args.turns):
-            mic.say(Path(args.wav))
-            await mic.played.wait()
-            # end of speech = when the local VAD says so (user state -> listening)
-            while session.user_state == "speaking" or not listening.is_set():
-                listening.clear()
-                await listening.wait()
-            marker = f"turn-{args.job_id}-{i}"
-            frames_before = len(speaker.first_frame_at)
-            t_commit = time.perf_counter()
-            await session.generate_reply(user_input=marker).wait_for_playout()
-            first = (
-                speaker.first_frame_at[frames_before]
-                if len(speaker.first_frame_at) > frames_before
-                else float("nan")
-            )
-            if i >= 0:  # warm-up turns stand in for the greeting: not measured
-                commits.append((marker, t_commit, first))
-            await asyncio.sleep(0.3)
-        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        wall = time.perf_counter() - wall0
-        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        commits, cpu_pct = await _turns(args, h.session, mic, speaker)
         rss = _rss_mb()
         mic.close()
     await store.aclose()
-    print(
-        json.dumps({"commits": commits, "rss_mb": rss, "cpu_pct": 100 * cpu / wall}),
-        flush=True,
-    )
+    print(json.dumps({"commits": commits, "rss_mb": rss, "cpu_pct": cpu_pct}), flush=True)
 
 
 # --- the driver -------------------------------------------------------------------------------
 
 
 async def _run_sessions(
-    n: int, turns: int, warmup: int, url: str, ca: Path, wav: Path, emu: Any
+    n: int,
+    turns: int,
+    warmup: int,
+    url: str,
+    ca: Path,
+    wav: Path,
+    emu: Any,
+    *,
+    bare: bool = False,
 ) -> dict[str, Any]:
     procs = []
     for j in range(n):
@@ -137,7 +184,7 @@ async def _run_sessions(
             await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
-                "--job",
+                "--bare-job" if bare else "--job",
                 "--job-id",
                 str(j),
                 "--url",
@@ -202,14 +249,18 @@ async def _main(args: argparse.Namespace) -> None:
     p95: dict[int, list[float]] = {n: [] for n in counts}
     rss: list[float] = []
     cpu: list[float] = []
+    single: dict[str, list[float]] = {"rss": [], "cpu": [], "bare_rss": [], "bare_cpu": []}
+
+    def emulator() -> FakeGeminiLive:
+        return FakeGeminiLive(
+            ssl_context=tls.server_context(),
+            default_reply=Reply.say("Okay, tell me more about that.", audio_s=0.4),
+            speech_rms=1e12,  # no server-side turn detection: turns are committed explicitly
+        )
+
     for n in counts:
         for _ in range(args.runs if n == 1 else max(1, args.runs - 1)):
-            emu = FakeGeminiLive(
-                ssl_context=tls.server_context(),
-                default_reply=Reply.say("Okay, tell me more about that.", audio_s=0.4),
-                speech_rms=1e12,  # no server-side turn detection: turns are committed explicitly
-            )
-            async with emu:
+            async with emulator() as emu:
                 res = await _run_sessions(
                     n, args.turns, args.warmup, emu.base_url, tls.ca_file, wav, emu
                 )
@@ -217,11 +268,30 @@ async def _main(args: argparse.Namespace) -> None:
             p95[n].append(_pct(res["overheads"], 0.95))
             rss.extend(res["rss"])
             cpu.extend(res["cpu"])
+            if n == 1:
+                single["rss"].extend(res["rss"])
+                single["cpu"].extend(res["cpu"])
+                # the bare session right after, on the same machine state
+                async with emulator() as emu:
+                    bare = await _run_sessions(
+                        1, args.turns, args.warmup, emu.base_url, tls.ca_file, wav, emu, bare=True
+                    )
+                single["bare_rss"].extend(bare["rss"])
+                single["bare_cpu"].extend(bare["cpu"])
     for n in counts:
         print(f"overhead_p50_ms_{n}: {statistics.median(p50[n]):.1f}")
         print(f"overhead_p95_ms_{n}: {statistics.median(p95[n]):.1f}")
     print(f"rss_mb_per_job: {statistics.median(rss):.0f}")
     print(f"cpu_pct_per_session: {statistics.median(cpu):.1f}")
+    if single["bare_cpu"]:
+        bare_cpu, bare_rss = (
+            statistics.median(single["bare_cpu"]),
+            statistics.median(single["bare_rss"]),
+        )
+        print(f"bare_cpu_pct_per_session: {bare_cpu:.1f}")
+        print(f"bare_rss_mb_per_job: {bare_rss:.0f}")
+        print(f"cpu_ratio_vs_bare: {statistics.median(single['cpu']) / bare_cpu:.2f}")
+        print(f"rss_ratio_vs_bare: {statistics.median(single['rss']) / bare_rss:.2f}")
 
 
 def main() -> None:
@@ -236,6 +306,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sessions", default="1,20")
     parser.add_argument("--job", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-job", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--job-id", default="0", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--ca", help=argparse.SUPPRESS)
@@ -244,7 +315,10 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_job(args) if args.job else _main(args))
+    if args.bare_job:
+        asyncio.run(_bare_job(args))
+    else:
+        asyncio.run(_job(args) if args.job else _main(args))
 
 
 if __name__ == "__main__":

@@ -106,6 +106,9 @@ class FaceAnalyzer:
         out_mesh, out_flag = (d["index"] for d in self._mesh.get_output_details())
         self._mesh_out, self._mesh_flag = out_mesh, out_flag
         self._min_mesh_confidence = min_mesh_confidence
+        # reused every frame: the crop and the mesh's float input (no per-frame allocation)
+        self._crop: RGBImage = np.empty((_MESH_INPUT, _MESH_INPUT, 3), np.uint8)
+        self._mesh_input = np.empty((1, _MESH_INPUT, _MESH_INPUT, 3), np.float32)
 
     def close(self) -> None:
         self._detector.close()
@@ -152,10 +155,15 @@ class FaceAnalyzer:
             angle = float(np.degrees(np.arctan2(eyes[1], eyes[0])))
         affine = cv2.getRotationMatrix2D((cx, cy), angle, _MESH_INPUT / side)
         affine[:, 2] += (_MESH_INPUT / 2 - cx, _MESH_INPUT / 2 - cy)
-        crop = cv2.warpAffine(
-            rgb, affine, (_MESH_INPUT, _MESH_INPUT), borderMode=cv2.BORDER_CONSTANT
+        cv2.warpAffine(
+            rgb,
+            affine,
+            (_MESH_INPUT, _MESH_INPUT),
+            dst=self._crop,
+            borderMode=cv2.BORDER_CONSTANT,
         )
-        self._mesh.set_tensor(self._mesh_in, (crop.astype(np.float32) / 255.0)[None])
+        np.multiply(self._crop, np.float32(1.0 / 255.0), out=self._mesh_input[0], casting="unsafe")
+        self._mesh.set_tensor(self._mesh_in, self._mesh_input)
         self._mesh.invoke()
         flag = float(self._mesh.get_tensor(self._mesh_flag).ravel()[0])
         if 1.0 / (1.0 + np.exp(-flag)) < self._min_mesh_confidence:
