@@ -321,7 +321,8 @@ class InterviewStore:
         return False
 
     async def save_report(self, interview_id: str, report: Report) -> None:
-        """Store the evaluation and mark the interview evaluated (re-evaluation allowed).
+        """Store the evaluation and mark the interview evaluated (re-evaluation allowed; a
+        `failed` interview keeps its status and reason, with `evaluated_at` set).
 
         The report is validated again here (a model can be mutated after it was built), so
         nothing that a reader could not load is ever written. Its page is not drawn yet:
@@ -343,7 +344,14 @@ class InterviewStore:
             report_render_state=ReportRenderState.NOT_READY.value,
             report_render_error=None,
         )
-        await self.set_status(interview_id, InterviewStatus.EVALUATED)
+        try:
+            await self.set_status(interview_id, InterviewStatus.EVALUATED)
+        except InvalidTransition as e:
+            if e.current != InterviewStatus.FAILED:
+                raise
+            # cut short (the interviewer died mid-interview): the report of its partial
+            # transcript is stored, the interview stays `failed` with its reason
+            await self._update(interview_id, evaluated_at=_now())
 
     async def set_report_render(self, interview_id: str, render: ReportRender) -> None:
         """Record whether report.html was drawn for the stored report (and why not)."""

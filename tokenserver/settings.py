@@ -38,6 +38,9 @@ class TokenServerSettings(EgressSettings, PlannerSettings):
     token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     room_empty_timeout_seconds: int = Field(default=300, ge=0)
     room_departure_timeout_seconds: int = Field(default=20, ge=0)
+    agent_finalize_grace_seconds: float = Field(default=10.0, ge=0, le=60)
+    """On `room_finished` for a live interview, how long to wait for the agent's own end
+    (its summary, then `ended`) before deciding it died mid-interview and failing it."""
 
     recruiter_token: SecretStr
     """Bearer credential of the recruiter API. At least 16 characters: it guards CVs."""
