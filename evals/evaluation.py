@@ -22,6 +22,7 @@ from interview_store import (
     InterviewStatus,
     InterviewStore,
     Report,
+    ReportFlag,
     ReportRender,
     ReportRenderState,
     ReportStatus,
@@ -37,7 +38,9 @@ from .talk_metrics import compute_metrics, merge_turns
 
 logger = logging.getLogger("evals.evaluation")
 
-EVALUABLE = (InterviewStatus.ENDED, InterviewStatus.EVALUATED)
+EVALUABLE = (InterviewStatus.ENDED, InterviewStatus.EVALUATED, InterviewStatus.FAILED)
+"""A `failed` interview (the interviewer stopped mid-way) is scored on what it has: the
+report says it was cut short and the interview stays failed."""
 
 
 class NotEvaluable(RuntimeError):
@@ -74,8 +77,8 @@ async def evaluate_interview(
         raise InterviewNotFound(interview_id)
     if record.status not in EVALUABLE:
         raise NotEvaluable(
-            f"interview {interview_id} is {record.status.value}; only ended or evaluated "
-            "interviews can be evaluated"
+            f"interview {interview_id} is {record.status.value}; only ended, evaluated or "
+            "failed interviews can be evaluated"
         )
     with metered() as meter:
         report = await build_report(record, scorer=scorer, min_candidate_turns=min_candidate_turns)
@@ -113,6 +116,28 @@ async def _save_cost(
 
 
 async def build_report(
+    record: InterviewRecord, *, scorer: Scorer, min_candidate_turns: int
+) -> Report:
+    report = await _build_report(record, scorer=scorer, min_candidate_turns=min_candidate_turns)
+    if record.status == InterviewStatus.FAILED:
+        _mark_cut_short(report, record.failure_reason)
+    return report
+
+
+def _mark_cut_short(report: Report, reason: str | None) -> None:
+    """A failed interview's report covers only the transcript stored before it stopped: say
+    so first in the recruiter's message and ask for a human look, so a short report is not
+    read as a short answer."""
+    note = (
+        f"This interview was cut short ({reason or 'it stopped unexpectedly'}); the report "
+        "covers only the transcript recorded before that."
+    )
+    report.message = f"{note} {report.message}" if report.message else note
+    if ReportFlag.NEEDS_HUMAN_REVIEW not in report.flags:
+        report.flags.append(ReportFlag.NEEDS_HUMAN_REVIEW)
+
+
+async def _build_report(
     record: InterviewRecord, *, scorer: Scorer, min_candidate_turns: int
 ) -> Report:
     turns = merge_turns(record)

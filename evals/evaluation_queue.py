@@ -2,9 +2,12 @@
 
 The agent requests an evaluation by marking the interview ended (and appending an
 `evaluation_requested` note); this loop polls the store for such interviews, oldest first,
-and evaluates them one at a time. Scoring failures still produce a stored report (status
-`evaluation_failed`), so nothing is retried forever; unexpected errors (database down) back
-off per interview. SIGTERM/SIGINT finish the evaluation in progress, then exit.
+and evaluates them one at a time. A `failed` interview that has candidate turns and no
+report yet (the interviewer stopped mid-way: the token server fails it on `room_finished`)
+is evaluated too, from its partial transcript; it stays failed. Scoring failures still
+produce a stored report (status `evaluation_failed`), so nothing is retried forever;
+unexpected errors (database down) back off per interview. SIGTERM/SIGINT finish the
+evaluation in progress, then exit.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from interview_store import InterviewNotFound, InterviewStatus, InterviewStore, InvalidTransition
+from interview_store import (
+    InterviewNotFound,
+    InterviewStatus,
+    InterviewStore,
+    InterviewSummary,
+    InvalidTransition,
+)
 
 from . import prometheus_metrics
 from .evaluation import NotEvaluable, evaluate_interview
@@ -39,6 +48,9 @@ class EvalWorker:
     """Serve Prometheus `/metrics` (evaluations by outcome) here while running; None = off."""
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _retry_after: dict[str, float] = field(default_factory=dict)
+    _failed_seen: set[str] = field(default_factory=set)
+    """Failed interviews already looked at (reported, or nothing to report): a failed record
+    never changes again, so each is loaded once per process, not on every poll."""
 
     def stop(self) -> None:
         self._stopping.set()
@@ -63,6 +75,7 @@ class EvalWorker:
     async def run_once(self) -> int:
         """Evaluate the interviews that are `ended` now; returns how many were evaluated."""
         summaries, _ = await self.store.list(status=InterviewStatus.ENDED, limit=self.batch_size)
+        summaries += await self._failed_to_evaluate()
         done = 0
         now = time.monotonic()
         for s in sorted(summaries, key=lambda s: s.created_at):
@@ -89,5 +102,24 @@ class EvalWorker:
                 evaluation.cost.usd if evaluation.cost is not None else None
             )
             self._retry_after.pop(s.id, None)
+            self._failed_seen.add(s.id)  # harmless for ended ones: they are evaluated now
             done += 1
         return done
+
+    async def _failed_to_evaluate(self) -> list[InterviewSummary]:
+        """The newest failed interviews with candidate turns and no report: a failed one
+        without a single candidate turn has nothing to score (`the candidate never spoke`)."""
+        failed, _ = await self.store.list(status=InterviewStatus.FAILED, limit=self.batch_size)
+        wanted = []
+        for s in failed:
+            if s.id in self._failed_seen:
+                continue
+            record = await self.store.get(s.id)
+            has_turns = record is not None and any(
+                t.speaker == "candidate" for t in record.transcript
+            )
+            if record is None or record.report is not None or not has_turns:
+                self._failed_seen.add(s.id)
+                continue
+            wanted.append(s)
+        return wanted

@@ -1,7 +1,8 @@
 """A LiveKit cluster: two `livekit-server` nodes sharing Redis, an agent worker on each, the
 token server and evals worker. Interviews spread over both workers; SIGTERM drains a worker
 (its interview finishes, new ones go to the other); `kill -9` of a job process loses no
-transcript item written before it, and the interview still gets a report.
+transcript item written before it, the interview ends `failed` with a reason, and it still
+gets a report from its partial transcript.
 
 One test on purpose: the cluster costs ~20 s to start on 2 cores, and each step builds on the
 state the previous one left (which worker runs what). It needs ~60 s in all.
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from interview_store import EventKind, InterviewStatus
+from interview_store import EventKind, InterviewStatus, Report
 from testkit.audio_io import espeak_wav
 from testkit.gemini_api import FakeGeminiApi
 from testkit.gemini_api import Reply as ApiReply
@@ -36,6 +37,7 @@ from testkit.platform_processes import (
 )
 from testkit.rtc_candidate import RtcCandidate, load_wav_48k
 from testkit.tls import LocalTLS
+from tokenserver.routes_webhook import AGENT_STOPPED
 
 pytestmark = [
     pytest.mark.e2e,
@@ -200,25 +202,26 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
         done = record.status not in (InterviewStatus.CREATED, InterviewStatus.LIVE)
         return record.status if done else None
 
-    await c.platform.wait_until(not_live, timeout_s=20, what="end after kill -9")
+    # the room closes, the signed room_finished webhook finds the record live with no summary
+    # from the agent, gives it AGENT_FINALIZE_GRACE_SECONDS (10 s), then fails it with a reason
+    status = await c.platform.wait_until(not_live, timeout_s=30, what="end after kill -9")
+    assert status == InterviewStatus.FAILED
     after = await c.platform.read_record(second)
     assert [t.item_id for t in after.transcript][: len(before)] == before
-    # What ends it today is the room_finished webhook, as `ended` with a room_finished note:
-    # nothing records that the agent died mid-interview (no `failed` + reason yet; the job
-    # process that would run on_session_end is gone, and the token server does not check
-    # whether the agent finalized). Asserted so a change to that path is noticed.
+    assert after.failure_reason == AGENT_STOPPED
     notes = [e.data.get("note") for e in after.events if e.kind == EventKind.NOTE]
     assert "room_finished" in notes and "summary" not in notes
-    evaluated = await c.platform.wait_until(
-        lambda: _evaluated(c, second), timeout_s=20, what="report"
+    # the evals worker still reports on the partial transcript; the interview stays failed
+    report = await c.platform.wait_until(
+        lambda: _reported(c, second), timeout_s=20, what="report of the failed interview"
     )
-    assert evaluated
+    assert report.message is not None and "cut short" in report.message
+    assert (await c.platform.read_record(second)).status == InterviewStatus.FAILED
     await leave(c, cand3)
 
 
-async def _evaluated(c: Cluster, interview_id: str) -> bool:
-    record = await c.platform.read_record(interview_id)
-    return record.status == InterviewStatus.EVALUATED and record.report is not None
+async def _reported(c: Cluster, interview_id: str) -> Report | None:
+    return (await c.platform.read_record(interview_id)).report
 
 
 async def _exited(worker: PlatformProcess) -> bool:

@@ -15,7 +15,13 @@ from evals.__main__ import main as evals_main
 from evals.batch import BatchSelection, run_batch
 from evals.evaluation_queue import EvalWorker
 from evals.scoring import Scorer, ScoringOptions, make_client
-from interview_store import InterviewStatus, InterviewStore, database_url_for
+from interview_store import (
+    InterviewStatus,
+    InterviewStore,
+    ReportFlag,
+    ReportStatus,
+    database_url_for,
+)
 from testkit.gemini_api import FakeGeminiApi, Reply
 from tests.fake_interview import run_json, write_interview
 
@@ -134,6 +140,45 @@ async def test_worker_evaluates_ended_interviews_only(sqlite_store: InterviewSto
         assert rec is not None and rec.status == InterviewStatus.EVALUATED
     still_live = await sqlite_store.get(live.id)
     assert still_live is not None and still_live.status == InterviewStatus.LIVE
+
+
+async def test_worker_reports_on_a_failed_interview_with_candidate_turns(
+    sqlite_store: InterviewStore,
+) -> None:
+    """The interviewer died mid-way (the token server failed it on room_finished): the report
+    comes from the partial transcript, says it was cut short, and the interview stays failed.
+    A failed interview where the candidate never spoke is left alone."""
+    cut = await write_interview(sqlite_store, status=InterviewStatus.LIVE)
+    await sqlite_store.set_status(
+        cut.id, InterviewStatus.FAILED, reason="the interviewer stopped unexpectedly"
+    )
+    silent = await write_interview(sqlite_store, status=InterviewStatus.LIVE, script=[])
+    await sqlite_store.set_status(
+        silent.id, InterviewStatus.FAILED, reason="the candidate never spoke"
+    )
+    async with FakeGeminiApi() as api:
+        api.responder = lambda _req: Reply(text=run_json(3))
+        scorer = _scorer(api)
+        worker = EvalWorker(store=sqlite_store, scorer=scorer, poll_interval_s=0.05)
+        assert await worker.run_once() == 1
+        assert await worker.run_once() == 0  # reported once, not on every poll
+        await scorer.aclose()
+    assert len(api.requests) == 2  # one evaluation (two scoring runs)
+    rec = await sqlite_store.get(cut.id)
+    assert rec is not None and rec.report is not None
+    assert rec.status == InterviewStatus.FAILED
+    assert rec.failure_reason == "the interviewer stopped unexpectedly"
+    assert rec.evaluated_at is not None
+    assert rec.report.status == ReportStatus.SCORED
+    assert rec.report.message is not None
+    assert rec.report.message.startswith(
+        "This interview was cut short (the interviewer stopped unexpectedly)"
+    )
+    assert ReportFlag.NEEDS_HUMAN_REVIEW in rec.report.flags
+    assert (sqlite_store.files_dir(cut.id) / "report.html").is_file()
+    untouched = await sqlite_store.get(silent.id)
+    assert untouched is not None and untouched.report is None
+    assert untouched.status == InterviewStatus.FAILED
 
 
 async def test_batch_reevaluates_with_progress_bar(

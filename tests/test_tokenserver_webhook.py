@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 import pytest
 from livekit import api
 
-from interview_store import EventKind, InterviewPlan, InterviewStatus, InterviewStore
+from interview_store import (
+    EventKind,
+    InterviewEvent,
+    InterviewPlan,
+    InterviewStatus,
+    InterviewStore,
+    TranscriptItem,
+)
 from tests.fake_interview import stored_report
 from tests.tokenserver_harness import (
     client_for,
@@ -14,6 +24,7 @@ from tests.tokenserver_harness import (
     signed_webhook,
     webhook_headers,
 )
+from tokenserver.routes_webhook import AGENT_STOPPED
 
 URL = "/api/livekit/webhook"
 
@@ -107,10 +118,16 @@ async def test_local_egress_file_streams_after_the_webhook(sqlite_store: Intervi
     assert r.status_code == 206 and r.content == b"234"
 
 
+def _note(note: str) -> InterviewEvent:
+    return InterviewEvent(kind=EventKind.NOTE, at=time.time(), data={"note": note})
+
+
 async def test_room_finished_ends_a_live_interview_idempotently(store: InterviewStore) -> None:
+    """The webhook came before the agent's `ended`, after its summary: the agent did finish."""
     record = await store.create(InterviewPlan(role="SRE"))
     await store.set_status(record.id, InterviewStatus.LIVE)
-    async with client_for(store) as client:
+    await store.append_event(record.id, _note("summary"))
+    async with client_for(store, agent_finalize_grace_seconds=0.2) as client:
         first = await _post(client, _room_finished(record.room))
         again = await _post(client, _room_finished(record.room))
         unknown = await _post(client, _room_finished("interview-nope"))
@@ -122,7 +139,58 @@ async def test_room_finished_ends_a_live_interview_idempotently(store: Interview
     got = await store.get(record.id)
     assert got is not None and got.status == InterviewStatus.ENDED and got.ended_at
     notes = [e.data for e in got.events if e.kind == EventKind.NOTE]
+    assert notes == [{"note": "summary"}, {"note": "room_finished", "by": "livekit_webhook"}]
+
+
+async def test_room_finished_fails_a_live_interview_whose_agent_died(
+    sqlite_store: InterviewStore,
+) -> None:
+    """kill -9 of the job process: nothing wrote the summary, the room closed with the record
+    live. After the grace it is failed with a reason, and its transcript is kept."""
+    record = await sqlite_store.create(InterviewPlan(role="SRE"))
+    await sqlite_store.set_status(record.id, InterviewStatus.LIVE)
+    item = TranscriptItem(
+        item_id="c1", speaker="candidate", text="I build APIs.", start_time=1.0, end_time=2.0
+    )
+    await sqlite_store.append_transcript(record.id, item)
+    started = time.monotonic()
+    async with client_for(sqlite_store, agent_finalize_grace_seconds=0.5) as client:
+        first = await _post(client, _room_finished(record.room))
+        waited = time.monotonic() - started
+        again = await _post(client, _room_finished(record.room))
+    assert first.json()["outcome"] == "failed"
+    assert waited >= 0.5, "the agent is given its grace first"
+    assert again.json()["outcome"] == "already_failed"
+    got = await sqlite_store.get(record.id)
+    assert got is not None and got.status == InterviewStatus.FAILED and got.ended_at
+    assert got.failure_reason == AGENT_STOPPED
+    assert [t.text for t in got.transcript] == ["I build APIs."]
+    notes = [e.data for e in got.events if e.kind == EventKind.NOTE]
     assert notes == [{"note": "room_finished", "by": "livekit_webhook"}]
+
+
+async def test_room_finished_waits_for_the_agent_to_end_the_interview(
+    sqlite_store: InterviewStore,
+) -> None:
+    """The usual race: the room closes while the agent is finalizing. The webhook waits, sees
+    the agent's `ended` and neither fails nor re-ends it."""
+    record = await sqlite_store.create(InterviewPlan(role="SRE"))
+    await sqlite_store.set_status(record.id, InterviewStatus.LIVE)
+
+    async def agent_finalizes() -> None:
+        await asyncio.sleep(0.6)
+        await sqlite_store.append_event(record.id, _note("summary"))
+        await sqlite_store.set_status(record.id, InterviewStatus.ENDED)
+
+    started = time.monotonic()
+    async with client_for(sqlite_store, agent_finalize_grace_seconds=10) as client:
+        agent = asyncio.create_task(agent_finalizes())
+        r = await _post(client, _room_finished(record.room))
+        await agent
+    assert r.json()["outcome"] == "already_ended"
+    assert 0.6 <= time.monotonic() - started < 5, "answered once the agent ended it"
+    got = await sqlite_store.get(record.id)
+    assert got is not None and got.status == InterviewStatus.ENDED and got.failure_reason is None
 
 
 async def test_room_finished_does_not_regress_an_evaluated_interview(

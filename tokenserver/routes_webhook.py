@@ -4,10 +4,19 @@ Verified with livekit-api's `WebhookReceiver` (a JWT signed with our API secret 
 body's SHA-256): unsigned or tampered deliveries get 401. LiveKit retries deliveries, so
 every effect is idempotent: an egress is stored once per egress id, and `room_finished` only
 moves an interview that is still created or live.
+
+A room that closes while its interview is `live` either raced the agent's own end (the agent
+is writing its summary, then `ended`) or outlived an agent that died (kill -9, OOM: nothing
+ran its finalize). The handler waits up to AGENT_FINALIZE_GRACE_SECONDS for the agent; a
+record still live without the agent's `summary` note after that is `failed` with
+AGENT_STOPPED as its reason (the evals worker still reports on its partial transcript).
+LiveKit's webhook client has no overall timeout, so waiting in the request is safe, and a
+token server restarted mid-wait gets the retried delivery.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -21,6 +30,7 @@ from interview_store import (
     EventKind,
     InterviewEvent,
     InterviewNotFound,
+    InterviewRecord,
     InterviewStatus,
     InvalidTransition,
     Recording,
@@ -32,6 +42,10 @@ from .app_context import AppContext
 from .errors import ApiError
 
 logger = logging.getLogger("tokenserver.webhook")
+
+AGENT_STOPPED = "the interviewer stopped unexpectedly"
+"""Failure reason of a live interview whose room closed without the agent finishing it."""
+_GRACE_POLL_S = 0.25
 
 _FAILED_EGRESS = {
     api.EgressStatus.EGRESS_FAILED,
@@ -125,8 +139,14 @@ async def _room_finished(ctx: AppContext, room_name: str) -> str:
     record = await ctx.store.get_by_room(room_name)
     if record is None:
         return "unknown_room"
+    if record.status == InterviewStatus.LIVE:
+        record = await _await_agent_end(ctx, record)
+        if record is None:
+            return "unknown_room"  # deleted meanwhile
+    agent_died = record.status == InterviewStatus.LIVE and not _agent_summarized(record)
+    status = InterviewStatus.FAILED if agent_died else InterviewStatus.ENDED
     try:  # the store owns which statuses may end; the agent may have got there first
-        await ctx.store.set_status(record.id, InterviewStatus.ENDED)
+        await ctx.store.set_status(record.id, status, reason=AGENT_STOPPED if agent_died else None)
     except InvalidTransition as e:
         return "already_" + e.current.value
     except InterviewNotFound:
@@ -139,4 +159,28 @@ async def _room_finished(ctx: AppContext, room_name: str) -> str:
             data={"note": "room_finished", "by": "livekit_webhook"},
         ),
     )
-    return "ended"
+    if agent_died:
+        logger.warning(
+            "live interview's agent never finished it", extra={"interview_id": record.id}
+        )
+    return status.value
+
+
+def _agent_summarized(record: InterviewRecord) -> bool:
+    """The agent's finalize writes its `summary` note first and `ended` last."""
+    return any(e.kind == EventKind.NOTE and e.data.get("note") == "summary" for e in record.events)
+
+
+async def _await_agent_end(ctx: AppContext, record: InterviewRecord) -> InterviewRecord | None:
+    """Re-read a live record until the agent ended it or the grace runs out (the latest
+    read is returned; None when it was deleted meanwhile)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.settings.agent_finalize_grace_seconds
+    current: InterviewRecord | None = record
+    while current is not None and current.status == InterviewStatus.LIVE:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        await asyncio.sleep(min(_GRACE_POLL_S, remaining))
+        current = await ctx.store.get(record.id)
+    return current
