@@ -135,6 +135,13 @@ class CircuitBreaker:
             return self._reopen("probe_failed", p95_ms=None)
         return None  # the fallback failing too: nothing better to switch to
 
+    def opened_elsewhere(self, reason: str) -> Trip | None:
+        """The primary was abandoned without asking the breaker (the failover adapter moves by
+        itself when a model fails outright): open, so recovery and probation still apply."""
+        if self._state is BreakerState.OPEN:
+            return None
+        return self._open(reason, p95_ms=None)
+
     def poll(self) -> Trip | None:
         """Called periodically: an OPEN breaker whose recovery period is over goes half-open
         and asks for the primary again."""

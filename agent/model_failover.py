@@ -35,7 +35,10 @@ import logging
 from typing import Any
 
 from livekit.agents import AgentSession, llm
-from livekit.agents.llm.realtime_fallback_adapter import RealtimeModelFallbackAdapter
+from livekit.agents.llm.realtime_fallback_adapter import (
+    RealtimeAvailabilityChangedEvent,
+    RealtimeModelFallbackAdapter,
+)
 from livekit.agents.voice.events import (
     AgentStateChangedEvent,
     ConversationItemAddedEvent,
@@ -119,6 +122,7 @@ class ModelFailover:
         session.on("agent_state_changed", self._on_agent_state)
         session.on("conversation_item_added", self._on_item)
         session.on("error", self._on_error)
+        adapter.on("realtime_availability_changed", self._on_availability)
 
     @property
     def breaker(self) -> CircuitBreaker:
@@ -200,6 +204,21 @@ class ModelFailover:
             # the plugin is reconnecting: one more failed (re)connect until a reply arrives
             self._act(self._breaker.record_connect_failure())
 
+    def _on_availability(self, ev: RealtimeAvailabilityChangedEvent) -> None:
+        """The adapter itself left the primary: it failed outright (a non-recoverable error,
+        e.g. its retries exhausted or a refused setup). The adapter has already moved to the
+        fallback, replaying the whole context (its own path, not our summary); the breaker
+        opens so the primary is retried after the recovery period like any other failover."""
+        if ev.available or ev.realtime_model is not self._adapter._models[0]:
+            return
+        if self._serving is not SwitchTo.PRIMARY:
+            return
+        trip = self._breaker.opened_elsewhere("failed_connects")
+        if trip is None:
+            return
+        self._serving = SwitchTo.FALLBACK
+        self._record(trip, summary_chars=None)
+
     # --- switching --------------------------------------------------------------------------
 
     def _act(self, trip: Trip | None) -> None:
@@ -229,6 +248,9 @@ class ModelFailover:
                 return
             self._serving = trip.to
             self.summaries.append(summary)
+        self._record(trip, summary_chars=len(summary))
+
+    def _record(self, trip: Trip, *, summary_chars: int | None) -> None:
         prometheus_metrics.record_model_failover(to=trip.to.value, reason=trip.reason)
         self._ictx.log.event(
             EventKind.MODEL_FAILOVER,
@@ -238,7 +260,7 @@ class ModelFailover:
                 "reason": trip.reason,
                 "p95_ms": round(trip.p95_ms, 1) if trip.p95_ms is not None else None,
                 "failed_connects": trip.failed_connects,
-                "summary_chars": len(summary),
+                "summary_chars": summary_chars,
             },
         )
         logger.warning(

@@ -245,3 +245,51 @@ async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
     ]
     assert switches[0].data["model"] == FALLBACK and switches[0].data["p95_ms"] > 250
     assert [e.data["to"] for e in rec.phase_timeline] == ["intro"]
+
+
+async def test_a_primary_that_fails_outright_is_left_by_the_adapter_and_recorded(
+    sqlite_store: InterviewStore,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    silero: vad.VAD,
+) -> None:
+    """The service refuses the primary's setup (1007: a model name it rejects). The plugin
+    does not retry a refused setup; the adapter marks the primary unavailable and moves to the
+    fallback by itself; the failover records it and opens the breaker, so the primary is only
+    retried after the recovery period."""
+    settings = agent_settings(
+        tmp_path,
+        gemini_base_url=emulator.base_url,
+        gemini_ca_file=tls.ca_file,
+        gemini_live_model="Not_A_Model",
+        gemini_fallback_model=FALLBACK,
+    )
+    async with interview_harness(
+        sqlite_store,
+        settings=settings,
+        llm_model=build_interview_model(settings),
+        vad_model=silero,
+        audio_input=WavMicrophone(),
+        audio_output=CapturingSpeaker(),
+        options=quick_options(reply_stall_timeout_s=60),
+    ) as h:
+        failover = h.run.failover
+        assert failover is not None
+        await failover.aclose()
+        await wait_for(lambda: failover.serving is SwitchTo.FALLBACK)
+        emulator.push(Reply.say("Hello from the fallback. Please introduce yourself."))
+        await asyncio.wait_for(
+            h.session.generate_reply(user_input="Hi, I'm Ada.").wait_for_playout(), 10
+        )
+        assert failover.breaker.state is BreakerState.OPEN
+        rec = await h.record()
+
+    assert emulator.state.rejected and "Not_A_Model" in emulator.state.rejected[0]
+    assert emulator.state.setups[-1]["model"] == f"models/{FALLBACK}"
+    (switch,) = rec.events_of(EventKind.MODEL_FAILOVER)
+    assert switch.data["to"] == "fallback" and switch.data["reason"] == "failed_connects"
+    assert switch.data["model"] == FALLBACK
+    assert [t.text for t in rec.transcript if t.speaker == "interviewer"] == [
+        "Hello from the fallback. Please introduce yourself."
+    ]
