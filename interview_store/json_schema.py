@@ -37,7 +37,15 @@ from .evaluation_report import (
 )
 from .interview_metrics import InterviewMetrics
 from .models import InterviewSummary, RecordingKind
-from .vocabulary import EventKind, InterviewStatus, InterviewType, Level, ObservationKind, Phase
+from .vocabulary import (
+    AvatarStatus,
+    EventKind,
+    InterviewStatus,
+    InterviewType,
+    Level,
+    ObservationKind,
+    Phase,
+)
 
 DEFAULT_OUTPUT = (
     Path(__file__).resolve().parent.parent / "web" / "src" / "generated" / "contracts.schema.json"
@@ -52,6 +60,7 @@ EXPORTED: tuple[Any, ...] = (
     Level,
     InterviewType,
     RecordingKind,
+    AvatarStatus,
     # the report
     Report,
     ReportStatus,

@@ -11,6 +11,11 @@ export type Phase =
  * How well an answer covered what the planned question looks for.
  */
 export type AnswerOutcome = "covered" | "partly" | "not_covered";
+/**
+ * The interviewer's avatar as the candidate's page sees it (participant attribute
+ * `interview.avatar`) and the record keeps it (`EventKind.AVATAR`).
+ */
+export type AvatarStatus = "active" | "unavailable" | "ended";
 export type Level = "beginner" | "intermediate" | "advanced";
 /**
  * What an interview assesses: the evaluation rubric's dimensions (`evals/rubric.py`
@@ -774,6 +779,9 @@ export interface LanguageOption {
 
 /** Every value of `AnswerOutcome`, in the order the model declares them. */
 export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly", "not_covered"];
+
+/** Every value of `AvatarStatus`, in the order the model declares them. */
+export const AvatarStatusValues: readonly AvatarStatus[] = ["active", "unavailable", "ended"];
 
 /** Every value of `Competency`, in the order the model declares them. */
 export const CompetencyValues: readonly Competency[] = ["technical_depth", "problem_solving", "communication", "experience_authenticity", "collaboration"];
