@@ -204,6 +204,8 @@ async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
         assert emulator.state.setups[-1]["model"] == f"models/{FALLBACK}"
         assert emulator.state.resumed_with == []  # a fresh session, not a resumption
         # the new session started from the summary, not the transcript
+        # the seed arrives right after the setup
+        await wait_for(lambda: bool(emulator.state.contexts[1].turns))
         fallback_context = emulator.state.contexts[1].turns
         seeded = " ".join(t.text for t in fallback_context)
         assert fallback_context[0].role == "model"
