@@ -5,6 +5,12 @@ interview's `StoreWriter` (ordered, retried, off the audio loop). Transcript ite
 item id as `item_id` (the store ignores a second insert), so a Gemini reconnect/resumption
 cannot duplicate them; tool calls are de-duplicated by call id.
 
+The candidate's words arrive from Gemini as partial transcriptions and become a chat item
+only when the reply's turn completes. A session closed before that (the candidate leaves as
+the interviewer starts replying) unhooks its transcription listener before closing the model,
+whose final transcript then goes nowhere: the latest partial of such a turn is written on
+`close` instead (with an `unfinished_candidate_turn_kept` note), so the answer is not lost.
+
 Also measured here: per-turn latency, from the candidate's end of speech (user state
 speaking -> listening) to the interviewer's first audio (agent state -> speaking).
 """
@@ -24,6 +30,7 @@ from livekit.agents.voice.events import (
     ConversationItemAddedEvent,
     ErrorEvent,
     FunctionToolsExecutedEvent,
+    UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
 
@@ -61,6 +68,9 @@ class InterviewLog:
         self._user_stopped_at: float | None = None
         self._latencies_ms: list[float] = []
         self._agent_listeners: list[Callable[[], None]] = []
+        self._unfinished: dict[str, tuple[str, float]] = {}
+        """Candidate turns heard only as partial transcriptions: item id -> (latest text,
+        first heard at)."""
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -75,6 +85,7 @@ class InterviewLog:
         session.on("conversation_item_added", self._on_item)
         session.on("function_tools_executed", self._on_tools)
         session.on("user_state_changed", self._on_user_state)
+        session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("agent_state_changed", self._on_agent_state)
         session.on("error", self._on_error)
         session.on("close", self._on_close)
@@ -109,6 +120,8 @@ class InterviewLog:
         msg = ev.item
         if not isinstance(msg, llm.ChatMessage) or msg.role not in ("user", "assistant"):
             return
+        if msg.role == "user":
+            self._unfinished.pop(msg.id, None)
         if msg.id in self._seen_items:
             return
         self._seen_items.add(msg.id)
@@ -196,7 +209,33 @@ class InterviewLog:
             at=ev.created_at,
         )
 
+    def _on_user_transcribed(self, ev: UserInputTranscribedEvent) -> None:
+        if ev.is_final or not ev.item_id or ev.item_id in self._seen_items:
+            return
+        text = ev.transcript.strip()
+        if text:
+            first = self._unfinished.get(ev.item_id, (text, ev.created_at))[1]
+            self._unfinished[ev.item_id] = (text, first)
+
+    def _keep_unfinished_turns(self, closed_at: float) -> None:
+        """Write the candidate turns whose final transcript never came (see the module doc)."""
+        for item_id, (text, first) in self._unfinished.items():
+            self._seen_items.add(item_id)
+            self._writer.transcript(
+                TranscriptItem(
+                    item_id=item_id,
+                    speaker="candidate",
+                    text=text,
+                    start_time=first,
+                    end_time=max(first, closed_at),
+                    phase=self._phase(),
+                )
+            )
+            self.event(EventKind.NOTE, {"note": "unfinished_candidate_turn_kept", "id": item_id})
+        self._unfinished.clear()
+
     def _on_close(self, ev: CloseEvent) -> None:
+        self._keep_unfinished_turns(ev.created_at)
         data: dict[str, Any] = {"note": "session_closed", "reason": ev.reason.value}
         if ev.error is not None:
             data["error"] = type(ev.error).__name__

@@ -17,7 +17,14 @@ from livekit.agents import vad
 from agent.interview_context import AgentOptions
 from agent.session import RECONNECT_PROMPT, build_realtime_model
 from agent.worker import InterviewRun
-from interview_store import EventKind, InterviewPlan, InterviewRecord, InterviewStore, InterviewType
+from interview_store import (
+    EventKind,
+    InterviewPlan,
+    InterviewRecord,
+    InterviewStatus,
+    InterviewStore,
+    InterviewType,
+)
 from testkit.agent_harness import AgentHarness, agent_settings, interview_harness, quick_options
 from testkit.audio_io import CapturingSpeaker, RealtimeSpeaker, WavMicrophone, espeak_wav
 from testkit.gemini_live import FakeGeminiLive, Fault, Reply
@@ -285,3 +292,41 @@ async def test_45_minute_interview_with_go_away_every_10_minutes_loses_nothing(
     assert timeline[-1][1] == "planned duration over"  # the pacer, at 45 minutes
     assert elapsed == pytest.approx(turns * 150.0)
     assert remaining == pytest.approx(0.0)
+
+
+# --- the candidate leaves as the interviewer starts replying ----------------------------------
+
+
+async def test_last_answer_is_kept_when_the_session_closes_before_the_reply(
+    sqlite_store: InterviewStore,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    silero: vad.VAD,
+    speech: dict[str, Path],
+) -> None:
+    """Gemini sends the candidate's words as partial transcriptions and the final one only
+    when its reply's turn completes; the candidate leaves before that. The session unhooks its
+    transcription listener before closing the model (which emits that final transcript), so
+    the answer used to be lost and the interview failed as "the candidate never spoke"."""
+    intro = "Hello, I am Ada. I build payment systems in Python."
+    emulator.push(Reply.say("Welcome, please introduce yourself."))
+    emulator.push_transcripts(intro)
+    heard: list[str] = []
+    async with live_interview(sqlite_store, tmp_path, tls, emulator, silero) as live:
+        live.run.session.on("user_input_transcribed", lambda ev: heard.append(ev.transcript))
+        live.run.session.generate_reply(instructions="Greet the candidate.")
+        await wait_for(lambda: emulator.state.replies_sent >= 1)
+        await wait_for(lambda: live.run.session.agent_state == "listening")
+        emulator.inject(Fault.STALL_AFTER_TRANSCRIPT)  # transcribed, then no reply yet
+        live.mic.say(speech["intro"])
+        await wait_for(lambda: Fault.STALL_AFTER_TRANSCRIPT in emulator.state.faults_fired)
+        await wait_for(lambda: intro in heard)
+        interview_id = live.h.run.ictx.interview_id
+        # leaving the block closes the session and finalizes, as the candidate leaving does
+    rec = await sqlite_store.get(interview_id)
+    assert rec is not None
+    assert [t.text for t in rec.transcript if t.speaker == "candidate"] == [intro]
+    assert rec.status == InterviewStatus.ENDED, rec.failure_reason
+    notes = [e.data for e in rec.events if e.kind == EventKind.NOTE]
+    assert any(n.get("note") == "unfinished_candidate_turn_kept" for n in notes), notes
