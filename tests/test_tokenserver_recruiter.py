@@ -1,5 +1,6 @@
 """The recruiter API over real HTTP: the auth matrix for every endpoint, pagination, the
-detail view, range requests on recordings, the rendered report, and deletion."""
+detail view and its signed links, range requests on recordings, the rendered report, and
+deletion. (Accounts, roles, CSRF and signed-link tampering: test_tokenserver_accounts.py.)"""
 
 from __future__ import annotations
 
@@ -82,13 +83,13 @@ async def test_auth_matrix_for_every_recruiter_endpoint(
     await _rendered(sqlite_store, interview_id, "<h1>report</h1>")
     base = f"/api/interviews/{interview_id}"
     endpoints = [
-        ("GET", "/api/interviews", False),
-        ("GET", base, False),
-        ("GET", f"{base}/recording", True),
-        ("GET", f"{base}/report.html", True),
-        ("DELETE", base, False),
+        ("GET", "/api/interviews"),
+        ("GET", base),
+        ("GET", f"{base}/recording"),
+        ("GET", f"{base}/report.html"),
+        ("DELETE", base),
     ]
-    for method, url, query_ok in endpoints:
+    for method, url in endpoints:
         none = await client.request(method, url)
         assert none.status_code == 401, (method, url)
         assert none.headers["www-authenticate"].startswith("Bearer")
@@ -99,14 +100,11 @@ async def test_auth_matrix_for_every_recruiter_endpoint(
         assert wrong.status_code == 403, (method, url)
         prefix = await client.request(method, url, headers=recruiter_headers(RECRUITER_TOKEN[:-1]))
         assert prefix.status_code == 403, (method, url)
-        query_wrong = await client.request(method, url, params={"token": "nope"})
-        assert query_wrong.status_code == (403 if query_ok else 401), (method, url)
-        query_right = await client.request(method, url, params={"token": RECRUITER_TOKEN})
-        assert (query_right.status_code < 300) == query_ok, (method, url, query_right.text)
-        if query_ok:
-            assert query_right.headers["referrer-policy"] == "no-referrer"
+        # no credential in URLs any more: the old `?token=` is ignored
+        query = await client.request(method, url, params={"token": RECRUITER_TOKEN})
+        assert query.status_code == 401, (method, url, query.text)
     # DELETE last, with the right credential
-    for method, url, _ in endpoints:
+    for method, url in endpoints:
         ok = await client.request(method, url, headers=recruiter_headers())
         assert ok.status_code in (200, 204), (method, url, ok.text)
 
@@ -172,16 +170,20 @@ async def test_detail_has_everything_a_recruiter_reviews(
     assert body["observations"][0]["kind"] == "face_state"
     assert body["session_report"] is None  # large: only on request
     base = f"/api/interviews/{interview_id}"
-    assert [rec["url"] for rec in body["recordings"]] == [
-        f"{base}/recording?index=0",
-        f"{base}/recording?index=1",
-        None,
-    ]
+    urls = [rec["url"] for rec in body["recordings"]]
+    assert urls[0].startswith(f"{base}/recording?index=0&exp=") and "&sig=" in urls[0]
+    assert urls[1].startswith(f"{base}/recording?index=1&exp=") and "&sig=" in urls[1]
+    assert urls[2] is None
     assert body["recordings"][2]["error"] == "no egress worker"
-    assert body["recording_links"] == {
-        "egress": f"{base}/recording?kind=egress",
-        "agent_audio": f"{base}/recording?kind=agent_audio",
-    }
+    links = body["recording_links"]
+    assert links["egress"].startswith(f"{base}/recording?kind=egress&exp=")
+    assert links["agent_audio"].startswith(f"{base}/recording?kind=agent_audio&exp=")
+    # signed links work without any credential (a <video> element sends none)
+    audio = await client.get(links["agent_audio"])
+    assert audio.status_code == 200 and audio.content == AUDIO
+    assert audio.headers["referrer-policy"] == "no-referrer"
+    first = await client.get(urls[0], headers={"Range": "bytes=0-3"})
+    assert first.status_code == 206 and first.content == AUDIO[:4]
     assert body["report_html_url"] is None
     assert body["report"] is None and body["report_issue"] is None
     assert body["report_render"] == {"state": "not_ready", "error": None}
@@ -234,10 +236,9 @@ async def test_recording_supports_range_requests(
         url, params={"kind": "agent_audio"}, headers={**h, "Range": "bytes=-16"}
     )
     assert tail.status_code == 206 and tail.content == AUDIO[-16:]
+    detail = (await client.get(f"/api/interviews/{interview_id}", headers=h)).json()
     open_end = await client.get(
-        url,
-        params={"kind": "agent_audio", "token": RECRUITER_TOKEN},
-        headers={"Range": "bytes=10200-"},
+        detail["recording_links"]["agent_audio"], headers={"Range": "bytes=10200-"}
     )
     assert open_end.status_code == 206 and open_end.content == AUDIO[10200:]
 
@@ -297,15 +298,17 @@ async def test_report_html_is_served_inert_when_present(
     assert not_yet.status_code == 404
     assert not_yet.json()["error"] == "The report has not been rendered yet."
     await _rendered(sqlite_store, interview_id, "<html><body><h1>Report</h1></body></html>")
-    r = await client.get(url, params={"token": RECRUITER_TOKEN})
-    assert r.status_code == 200 and "<h1>Report</h1>" in r.text
-    assert r.headers["content-type"].startswith("text/html")
-    assert "sandbox" in r.headers["content-security-policy"]
-    assert "script-src" not in r.headers["content-security-policy"]
     detail = (
         await client.get(f"/api/interviews/{interview_id}", headers=recruiter_headers())
     ).json()
-    assert detail["report_html_url"] == url
+    assert detail["report_html_url"].startswith(f"{url}?exp=")
+    r = await client.get(detail["report_html_url"])  # the <iframe> sends no credential
+    assert r.status_code == 200 and "<h1>Report</h1>" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "sandbox" in r.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
+    assert "script-src" not in r.headers["content-security-policy"]
+    assert "x-frame-options" not in r.headers  # its own CSP lets the recruiter page frame it
     # rendered, then the file went missing (restored backup without files): said so
     (sqlite_store.files_dir(interview_id) / "report.html").unlink()
     gone = await client.get(url, headers=recruiter_headers())

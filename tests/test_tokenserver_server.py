@@ -57,7 +57,7 @@ def _settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str
         monkeypatch.setenv(name, value)
 
 
-@pytest.mark.parametrize("missing", ["RECRUITER_TOKEN", "LIVEKIT_API_SECRET"])
+@pytest.mark.parametrize("missing", ["LIVEKIT_URL", "LIVEKIT_API_SECRET"])
 def test_missing_setting_exits_2_with_one_line(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -18,7 +18,11 @@ from livekit import api
 from starlette.types import ASGIApp
 
 from interview_store import InterviewStore
+from interview_store.account_store import AccountStore
+from interview_store.accounts import Role, UserAccount
 from tokenserver.app import create_app
+from tokenserver.auth import CSRF_HEADER
+from tokenserver.passwords import hash_password
 from tokenserver.settings import TokenServerSettings
 
 API_KEY = "APItest"
@@ -75,7 +79,36 @@ async def client_for(store: InterviewStore, **overrides: Any) -> AsyncIterator[h
 
 
 def recruiter_headers(token: str = RECRUITER_TOKEN) -> dict[str, str]:
+    """The deprecated shared token (recruiter role); accounts: `add_user` + `sign_in`."""
     return {"Authorization": f"Bearer {token}"}
+
+
+PASSWORD = "correct horse battery staple"
+
+
+async def add_user(
+    store: InterviewStore, email: str, role: Role = Role.RECRUITER, password: str = PASSWORD
+) -> UserAccount:
+    """An account created the way `python -m tokenserver users add` creates it."""
+    return await AccountStore(store.engine).create_user(
+        email=email,
+        display_name=email.split("@")[0],
+        role=role,
+        password_hash=await hash_password(password),
+    )
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
+    """Sign `client` in (its cookie jar keeps the session); returns the CSRF token, which
+    `csrf_headers` turns into the header state-changing requests need."""
+    r = await client.post("/api/auth/sign-in", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    token: str = r.json()["csrf_token"]
+    return token
+
+
+def csrf_headers(csrf_token: str) -> dict[str, str]:
+    return {CSRF_HEADER: csrf_token}
 
 
 def signed_webhook(

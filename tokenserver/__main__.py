@@ -2,7 +2,8 @@
 then serve under uvicorn, migrating the database before the first request.
 
 `python -m tokenserver retention --older-than-days N [--dry-run]` deletes old interviews
-(see `retention.py`); it loads only the store settings and the store, not the web app.
+(see `retention.py`) and `python -m tokenserver users add|list|disable|reset-password` manages
+recruiter accounts (see `users_cli.py`); they load only the store settings and the store.
 `--help` needs no configuration.
 """
 
@@ -24,6 +25,7 @@ logger = logging.getLogger("tokenserver")
 USAGE = """\
 usage: python -m tokenserver                 serve the API and the web app (settings: .env.example)
        python -m tokenserver retention ...   delete old interviews (retention --help for options)
+       python -m tokenserver users ...       recruiter accounts: add, list, disable, reset-password
 """
 
 
@@ -64,10 +66,12 @@ def build(settings: TokenServerSettings) -> Starlette:
 
 
 def serve() -> int:
+
     import uvicorn
 
     from interview_store import SettingsError, load_settings
 
+    from .http_server import uvicorn_config
     from .log import configure_logging
     from .settings import TokenServerSettings
 
@@ -77,16 +81,8 @@ def serve() -> int:
         print(e, file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    config = uvicorn.Config(
-        build(settings),
-        host=settings.host,
-        port=settings.port,
-        lifespan="on",
-        log_config=None,
-        access_log=False,  # ours omits query strings (`?token=`)
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,
+    config = uvicorn_config(
+        build(settings), settings, host=settings.host, port=settings.port, lifespan="on"
     )
     server = uvicorn.Server(config)
     server.run()
@@ -97,6 +93,10 @@ def serve() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["users"]:  # ops command: needs only the store settings
+        from .users_cli import main as users_main
+
+        return users_main(args[1:])
     if args[:1] == ["retention"]:  # ops command: needs only the store settings
         from .retention import main as retention_main
 

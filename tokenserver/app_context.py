@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from interview_store import InterviewStore
 
-from .auth import RecruiterAuth
+from .auth import Authenticator
 from .cv_parsing import CVParser
 from .planning import PlanPreparer
 from .ratelimit import RateLimiter
 from .settings import TokenServerSettings
+from .signed_urls import UrlSigner
+from .signin_throttle import SignInThrottle
 from .tokens import TokenMinter
 
 
@@ -21,7 +23,12 @@ class AppContext:
     minter: TokenMinter
     cv_parser: CVParser
     create_limiter: RateLimiter
-    recruiter_auth: RecruiterAuth
+    auth: Authenticator
+    """Recruiter sessions, API keys and `require(request, role)`; `auth.accounts` is the
+    account store (users, keys, audit log)."""
+    signer: UrlSigner
+    """Short-lived signed links (recordings, report pages, exports): no secret in URLs."""
+    signin_throttle: SignInThrottle
     plans: PlanPreparer
     """Writes each new interview's plan in the background (`preparing` until it is stored)."""
 

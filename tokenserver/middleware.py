@@ -1,5 +1,11 @@
-"""The outermost layer of every request: request id, body size limit, access log, and a
-last-resort JSON 500 (with the request id, never the exception text) if a handler crashed.
+"""The outermost layer of every request: request id, body size limit and body deadline,
+access log, and a last-resort JSON 500 (with the request id, never the exception text) if a
+handler crashed.
+
+The body deadline bounds the wait for each piece of a request body (BODY_TIMEOUT_SECONDS):
+a client that declares a Content-Length and then sends nothing gets a 408 and a closed
+connection instead of holding a worker slot for minutes; one that declares a length over the
+limit gets its 413 as soon as it stops sending (DRAIN_IDLE_S).
 
 Pure ASGI rather than `BaseHTTPMiddleware`, so streaming file responses and the request body
 pass through without buffering.
@@ -7,6 +13,8 @@ pass through without buffering.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -30,11 +38,30 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _BodyTimeout(Exception):
+    pass
+
+
+_DRAIN_FACTOR = 4
+"""An oversized body up to this many times the limit is read and dropped so the client sees
+the 413 rather than a reset connection..."""
+DRAIN_IDLE_S = 2.0
+"""...as long as it keeps arriving: a pause this long ends the wait."""
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, too_large_message: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        too_large_message: str,
+        body_timeout_s: float,
+    ) -> None:
         self._app = app
         self._max_body_bytes = max_body_bytes
         self._too_large_message = too_large_message
+        self._body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,10 +74,17 @@ class RequestContextMiddleware:
         response_started = False
         received = 0
         limit = self._max_body_bytes
+        timeout = self._body_timeout_s
+
+        async def timed_receive() -> Message:
+            try:
+                return await asyncio.wait_for(receive(), timeout)
+            except TimeoutError:
+                raise _BodyTimeout from None
 
         async def limited_receive() -> Message:
             nonlocal received
-            message = await receive()
+            message = await timed_receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -76,9 +110,16 @@ class RequestContextMiddleware:
             if not response_started:
                 # read (and drop) a moderately oversized body so the client, still uploading,
                 # gets to see the 413 instead of a reset connection; give up on absurd ones
-                await _drain(receive, budget=4 * limit)
+                # ...but only while it keeps sending: one that declared a huge length and
+                # sends nothing is answered after DRAIN_IDLE_S
+                with contextlib.suppress(TimeoutError):
+                    await _drain(receive, budget=_DRAIN_FACTOR * limit)
                 body = {"error": self._too_large_message, "field": None}
                 await _send_json(send_with_id, 413, body)
+        except _BodyTimeout:
+            if not response_started:
+                body = {"error": "The request body did not arrive in time.", "field": None}
+                await _send_json(send_with_id, 408, body)
         except Exception as e:
             # frames only: exception messages can carry data (SQLAlchemy prints statement
             # parameters, i.e. CV text and names)
@@ -116,7 +157,7 @@ class RequestContextMiddleware:
 async def _drain(receive: Receive, *, budget: int) -> None:
     drained = 0
     while drained <= budget:
-        message = await receive()
+        message = await asyncio.wait_for(receive(), DRAIN_IDLE_S)
         if message["type"] != "http.request":
             return
         drained += len(message.get("body", b""))

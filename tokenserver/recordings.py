@@ -2,8 +2,10 @@
 
 Locations come from two writers: the agent (a path to its own audio in `files_dir`,
 absolute or relative to STORAGE_DIR) and LiveKit egress webhooks (a path as the egress
-service sees it, under EGRESS_OUTPUT_DIR, or a remote URL). Local answers are confined to
-STORAGE_DIR so a bad row can never make the server stream an arbitrary file.
+service sees it, under EGRESS_OUTPUT_DIR, or a remote URL). Both write into the interview's
+own folder, so a local answer must resolve (after following symlinks) inside that folder: a
+stored `interviews/../interviews.db`, another interview's file or a link planted in the folder
+is refused, never streamed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ class RecordingSource:
     redirected there."""
 
 
-def resolve(location: str, *, storage_dir: Path, egress_output_dir: str) -> RecordingSource:
+def resolve(
+    location: str, *, storage_dir: Path, interview_dir: Path, egress_output_dir: str
+) -> RecordingSource:
     if location.startswith(("http://", "https://")):
         return RecordingSource(url=location)
     if location.startswith("file://"):
@@ -36,9 +40,14 @@ def resolve(location: str, *, storage_dir: Path, egress_output_dir: str) -> Reco
     else:
         candidate = Path(location) if Path(location).is_absolute() else storage / location
     resolved = candidate.resolve()
-    if not resolved.is_relative_to(storage):
+    if not confined(resolved, interview_dir):
         return RecordingSource()
     return RecordingSource(path=resolved)
+
+
+def confined(resolved: Path, folder: Path) -> bool:
+    """Whether an already resolved path lies inside `folder` (itself resolved here)."""
+    return resolved.is_relative_to(folder.resolve())
 
 
 def pick(

@@ -1,8 +1,10 @@
 """The recruiter API: list, inspect, stream recordings of, and delete interviews.
 
-Every handler checks the bearer credential first. Only the two URLs a browser loads through
-<video> and <iframe> (the recording and the rendered report) also accept `?token=`, because
-media elements cannot send an Authorization header.
+Every handler starts with `ctx.auth.require(request, role)`: viewers read, recruiters also
+delete (written to the audit log). The two URLs a browser loads through <video> and <iframe>
+(the recording and the rendered report) are handed out as short-lived signed links bound to
+the interview and the resource (`signed_urls.py`); they also accept the session cookie, so a
+long recording keeps seeking after its link expired. No credential ever travels in a URL.
 """
 
 from __future__ import annotations
@@ -30,19 +32,21 @@ from interview_store import (
     RecordingLinks,
     ReportRenderState,
 )
+from interview_store.accounts import AuditAction, Role
 
 from . import recordings
 from .app_context import AppContext
 from .errors import ApiError
+from .query_params import int_param
 
 logger = logging.getLogger("tokenserver.recruiter")
 
 MAX_PAGE = 100
 _PRIVATE = {"Cache-Control": "private, no-store"}
-_QUERY_TOKEN_HEADERS = {**_PRIVATE, "Referrer-Policy": "no-referrer"}
+_SIGNED_HEADERS = {**_PRIVATE, "Referrer-Policy": "no-referrer"}
 # the report is generated from model output and transcript text: render it inert
 _REPORT_HEADERS = {
-    **_QUERY_TOKEN_HEADERS,
+    **_SIGNED_HEADERS,
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
         "frame-ancestors 'self'; sandbox"
@@ -52,10 +56,19 @@ _REPORT_HEADERS = {
 
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
-    auth = ctx.recruiter_auth
+    auth = ctx.auth
+
+    async def signed_or_viewer(request: Request, resource: str) -> None:
+        """A valid signed link for this interview and resource, or a reader's credential."""
+        q = request.query_params
+        if "sig" in q or "exp" in q:
+            interview_id = str(request.path_params["interview_id"])
+            ctx.signer.verify(interview_id, resource, exp=q.get("exp"), sig=q.get("sig"))
+            return
+        await auth.require(request, Role.VIEWER)
 
     async def list_interviews(request: Request) -> Response:
-        auth.check(request)
+        await auth.require(request, Role.VIEWER)
         q = request.query_params
         status = None
         if q.get("status"):
@@ -66,14 +79,14 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 raise ApiError(
                     422, f"'status' must be one of: {allowed}.", field="status"
                 ) from None
-        limit = _int_param(q.get("limit"), "limit", default=20, lo=1, hi=MAX_PAGE)
-        offset = _int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
+        limit = int_param(q.get("limit"), "limit", default=20, lo=1, hi=MAX_PAGE)
+        offset = int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
         items, total = await ctx.store.list(status=status, limit=limit, offset=offset)
         page = InterviewListPage(items=items, total=total, limit=limit, offset=offset)
         return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
 
     async def get_interview(request: Request) -> Response:
-        auth.check(request)
+        await auth.require(request, Role.VIEWER)
         record = await _record(ctx, request)
         detail = _detail(
             ctx,
@@ -83,9 +96,9 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         return JSONResponse(detail.model_dump(mode="json"), headers=_PRIVATE)
 
     async def get_recording(request: Request) -> Response:
-        auth.check(request, allow_query=True)
-        record = await _record(ctx, request)
         q = request.query_params
+        await signed_or_viewer(request, recording_resource(q.get("kind"), q.get("index")))
+        record = await _record(ctx, request)
         kind = None
         if q.get("kind"):
             try:
@@ -95,7 +108,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 raise ApiError(422, f"'kind' must be one of: {allowed}.", field="kind") from None
         index = None
         if q.get("index") is not None:
-            index = _int_param(q.get("index"), "index", default=0, lo=0, hi=10_000)
+            index = int_param(q.get("index"), "index", default=0, lo=0, hi=10_000)
         chosen = recordings.pick(record.recordings, kind=kind, index=index)
         if chosen is None:
             raise ApiError(404, "This interview has no such recording (yet).")
@@ -104,26 +117,29 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         source = recordings.resolve(
             chosen.location,
             storage_dir=ctx.store.storage_dir,
+            interview_dir=ctx.store.files_dir(record.id),
             egress_output_dir=ctx.settings.egress_output_dir,
         )
         if source.url is not None:
-            return RedirectResponse(source.url, status_code=307, headers=_QUERY_TOKEN_HEADERS)
+            return RedirectResponse(source.url, status_code=307, headers=_SIGNED_HEADERS)
         if source.path is None or not source.path.is_file():
             raise ApiError(404, "The recording is not stored on this server (check its location).")
         # FileResponse answers Range requests (206 / 416) and sets Accept-Ranges
         return FileResponse(
             source.path,
-            headers=_QUERY_TOKEN_HEADERS,
+            headers=_SIGNED_HEADERS,
             content_disposition_type="inline",
             filename=source.path.name,
         )
 
     async def get_report_html(request: Request) -> Response:
-        auth.check(request, allow_query=True)
+        await signed_or_viewer(request, REPORT_RESOURCE)
         record = await _record(ctx, request)
-        path = ctx.store.files_dir(record.id) / "report.html"
+        folder = ctx.store.files_dir(record.id)
+        path = (folder / "report.html").resolve()
         render = record.report_render
-        if render.state == ReportRenderState.RENDERED and path.is_file():
+        inside = recordings.confined(path, folder)  # a planted symlink is not followed out
+        if render.state == ReportRenderState.RENDERED and inside and path.is_file():
             return FileResponse(
                 path, media_type="text/html; charset=utf-8", headers=_REPORT_HEADERS
             )
@@ -138,10 +154,15 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         return _report_unavailable(request, status, message)
 
     async def delete_interview(request: Request) -> Response:
-        auth.check(request)
+        principal = await auth.require(request, Role.RECRUITER)
         interview_id = str(request.path_params["interview_id"])
         if not await ctx.store.delete(interview_id):
             raise ApiError(404, "No interview with this id.")
+        await auth.accounts.audit(
+            actor=principal.actor,
+            action=AuditAction.INTERVIEW_DELETED,
+            target=f"interview:{interview_id}",
+        )
         logger.info("interview deleted", extra={"interview_id": interview_id})
         return Response(status_code=204)
 
@@ -161,16 +182,12 @@ async def _record(ctx: AppContext, request: Request) -> InterviewRecord:
     return record
 
 
-def _int_param(raw: str | None, name: str, *, default: int, lo: int, hi: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(422, f"'{name}' must be a whole number.", field=name) from None
-    if not lo <= value <= hi:
-        raise ApiError(422, f"'{name}' must be between {lo} and {hi}.", field=name)
-    return value
+REPORT_RESOURCE = "report.html"
+
+
+def recording_resource(kind: str | None, index: str | None) -> str:
+    """What a signed recording link is bound to: the recording chosen by kind or index."""
+    return f"recording;kind={kind or ''};index={index or ''}"
 
 
 _RECORD_FIELDS = [
@@ -182,17 +199,24 @@ def _detail(
     ctx: AppContext, record: InterviewRecord, *, include_session_report: bool
 ) -> InterviewDetail:
     base = f"/api/interviews/{record.id}"
+    signer = ctx.signer
+
+    def by_index(i: int) -> str:
+        resource = recording_resource(None, str(i))
+        return ctx.link(signer.sign_path(f"{base}/recording", record.id, resource, index=str(i)))
+
     recordings = [
-        RecordingEntry(
-            **rec.model_dump(),
-            url=ctx.link(f"{base}/recording?index={i}") if rec.status == "complete" else None,
-        )
+        RecordingEntry(**rec.model_dump(), url=by_index(i) if rec.status == "complete" else None)
         for i, rec in enumerate(record.recordings)
     ]
 
     def link(kind: RecordingKind) -> str | None:
         complete = any(r.kind == kind and r.status == "complete" for r in record.recordings)
-        return ctx.link(f"{base}/recording?kind={kind.value}") if complete else None
+        if not complete:
+            return None
+        resource = recording_resource(kind.value, None)
+        path = signer.sign_path(f"{base}/recording", record.id, resource, kind=kind.value)
+        return ctx.link(path)
 
     rendered = record.report_render.state == ReportRenderState.RENDERED
     return InterviewDetail(
@@ -201,7 +225,11 @@ def _detail(
         recording_links=RecordingLinks(
             egress=link(RecordingKind.EGRESS), agent_audio=link(RecordingKind.AGENT_AUDIO)
         ),
-        report_html_url=ctx.link(f"{base}/report.html") if rendered else None,
+        report_html_url=(
+            ctx.link(signer.sign_path(f"{base}/report.html", record.id, REPORT_RESOURCE))
+            if rendered
+            else None
+        ),
         session_report=record.session_report if include_session_report else None,
     )
 

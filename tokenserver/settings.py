@@ -1,6 +1,6 @@
 """Configuration of the token server, read from the environment and `.env`.
 
-Everything a deploy must decide (LiveKit credentials, the recruiter credential) is required,
+Everything a deploy must decide (LiveKit credentials) is required,
 so a misconfigured server refuses to start with one line naming the variable instead of
 failing inside the first request.
 """
@@ -42,16 +42,38 @@ class TokenServerSettings(EgressSettings, PlannerSettings):
     """On `room_finished` for a live interview, how long to wait for the agent's own end
     (its summary, then `ended`) before deciding it died mid-interview and failing it."""
 
-    recruiter_token: SecretStr
-    """Bearer credential of the recruiter API. At least 16 characters: it guards CVs."""
+    recruiter_token: SecretStr | None = None
+    """DEPRECATED shared recruiter bearer credential (at least 16 characters). Accounts
+    (`python -m tokenserver users add`) with per-user API keys replace it; while set it still
+    works as a recruiter-role credential and the server logs a deprecation warning once."""
+
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    """A signed-in session ends after this long without a request..."""
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """...and this long after sign-in whatever happens."""
+    signin_failures_per_account: int = Field(default=5, ge=1)
+    """Failed sign-ins allowed per email within SIGNIN_WINDOW_MINUTES before it is locked."""
+    signin_failures_per_address: int = Field(default=20, ge=1)
+    """Failed sign-ins allowed per client address within SIGNIN_WINDOW_MINUTES."""
+    signin_window_minutes: int = Field(default=15, ge=1)
+    signed_url_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
+    """Lifetime of the signed links to recordings, report pages and exports."""
+    url_signing_key: SecretStr | None = None
+    """HMAC key of signed links; unset = derived from LIVEKIT_API_SECRET (rotating either
+    invalidates every outstanding link)."""
 
     public_base_url: str | None = None
     """Prefix for links in API answers (e.g. https://interviews.example.com); relative if unset."""
 
     rate_limit_per_minute: int = Field(default=20, ge=1)
     """POST /api/interviews per client address and minute (a token bucket allowing bursts)."""
-    forwarded_allow_ips: str = "127.0.0.1"
-    """Proxies trusted for X-Forwarded-For (uvicorn); the rate limit keys on the client address."""
+    forwarded_allow_ips: str = ""
+    """Comma-separated proxy addresses (or `*`) trusted for X-Forwarded-For/-Proto; none by
+    default, so a client cannot pick the address the rate limits and sign-in throttle key on."""
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    """Longest wait for the next piece of a request body; a stalled upload is dropped."""
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    """Longest time a connection may stay open before its request headers are complete."""
 
     max_cv_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_cv_pages: int = Field(default=20, ge=1)
@@ -72,8 +94,10 @@ class TokenServerSettings(EgressSettings, PlannerSettings):
 
     @field_validator("recruiter_token")
     @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None  # RECRUITER_TOKEN= (empty) means unset
+        if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters (it guards CVs and recordings)")
         return value
 
