@@ -45,6 +45,7 @@ from livekit.agents.voice.events import (
     ErrorEvent,
     UserStateChangedEvent,
 )
+from livekit.plugins import openai
 
 from interview_store import EventKind
 
@@ -78,13 +79,22 @@ def breaker_options(settings: AgentSettings) -> BreakerOptions:
 def build_interview_model(
     settings: AgentSettings,
 ) -> llm.RealtimeModel:
-    """The production model: Gemini Live, wrapped with its fallback when one is configured.
+    """The production model: Gemini Live, wrapped with its fallback when one is configured —
+    OpenAI Realtime when OPENAI_API_KEY is set (another provider), else GEMINI_FALLBACK_MODEL.
     `cooldown` is the adapter's own pause for a model that failed outright; the recovery
     period is the same idea, so one setting serves both."""
     primary = build_realtime_model(settings)
-    if not settings.gemini_fallback_model:
+    fallback: llm.RealtimeModel
+    if settings.openai_api_key is not None:
+        fallback = openai.realtime.RealtimeModel(
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.openai_realtime_model,
+            voice=settings.openai_voice,
+        )
+    elif settings.gemini_fallback_model:
+        fallback = build_realtime_model(settings, model=settings.gemini_fallback_model)
+    else:
         return primary
-    fallback = build_realtime_model(settings, model=settings.gemini_fallback_model)
     return RealtimeModelFallbackAdapter([primary, fallback], cooldown=settings.failover_recovery_s)
 
 

@@ -73,6 +73,11 @@ class AgentSettings(StoreSettings):
     gemini_fallback_model: str | None = "gemini-2.5-flash-native-audio-preview-09-2025"
     """The realtime model a degraded interview switches to (same key and endpoint as the
     primary); unset = no failover, the primary only reconnects."""
+    openai_api_key: SecretStr | None = None
+    """With a key, the fallback is OpenAI Realtime (`openai_realtime_model`) instead of
+    GEMINI_FALLBACK_MODEL: another provider survives an outage of Google's."""
+    openai_realtime_model: str = "gpt-realtime"
+    openai_voice: str = "marin"
     failover_latency_budget_ms: float = Field(default=1500.0, gt=0)
     """p95 of the model's reply latency over the recent turns above this trips the breaker."""
     failover_window_turns: int = Field(default=20, ge=1)

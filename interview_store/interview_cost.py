@@ -112,7 +112,8 @@ class ModelPrice(ContractModel):
 PRICES_AS_OF = date(2025, 12, 1)
 PRICES_SOURCE = (
     "https://ai.google.dev/gemini-api/docs/pricing (paid tier, prompts <= 200k tokens); "
-    "2.5 native audio: $3.00/1M audio-video input, $12.00/1M audio output"
+    "2.5 native audio: $3.00/1M audio-video input, $12.00/1M audio output; "
+    "https://openai.com/api/pricing (gpt-realtime, the optional failover model)"
 )
 
 _NATIVE_AUDIO = ModelPrice(
@@ -120,6 +121,9 @@ _NATIVE_AUDIO = ModelPrice(
 )
 _FLASH = ModelPrice(
     audio_input=1.00, video_input=0.30, text_input=0.30, audio_output=2.50, text_output=2.50
+)
+_GPT_REALTIME = ModelPrice(
+    audio_input=32.00, video_input=5.00, text_input=4.00, audio_output=64.00, text_output=16.00
 )
 _FLASH_LITE = ModelPrice(
     audio_input=0.30, video_input=0.10, text_input=0.10, audio_output=0.40, text_output=0.40
@@ -132,6 +136,7 @@ def _default_models() -> dict[str, ModelPrice]:
         "gemini-live-2.5-flash": _NATIVE_AUDIO,
         "gemini-2.5-flash-lite": _FLASH_LITE,
         "gemini-2.5-flash": _FLASH,
+        "gpt-realtime": _GPT_REALTIME,
     }
 
 

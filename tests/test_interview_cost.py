@@ -69,12 +69,12 @@ def test_price_table_matches_the_longest_prefix_and_never_prices_unknown_models_
         PRICES.price_of("gemini-2.5-flash-lite-preview") == PRICES.models["gemini-2.5-flash-lite"]
     )
     assert PRICES.price_of("gemini-2.5-flash-001") == PRICES.models["gemini-2.5-flash"]
-    line = PRICES.line(CostSource.LIVE, "gpt-realtime", LIVE)
+    line = PRICES.line(CostSource.LIVE, "someone-elses-realtime", LIVE)
     assert line.usd is None
     cost = InterviewCost(
         lines=[line, PRICES.line(CostSource.EVALUATION, "gemini-2.5-flash", EVALUATION)]
     )
-    assert cost.unpriced_models == ["gpt-realtime"]
+    assert cost.unpriced_models == ["someone-elses-realtime"]
     assert cost.total_usd == 0.0129
     assert PRICES.as_of == date(2025, 12, 1) and "ai.google.dev" in PRICES.source
 
