@@ -295,3 +295,25 @@ async def test_a_primary_that_fails_outright_is_left_by_the_adapter_and_recorded
     assert [t.text for t in rec.transcript if t.speaker == "interviewer"] == [
         "Hello from the fallback. Please introduce yourself."
     ]
+
+
+def test_the_fallback_is_openai_realtime_when_an_openai_key_is_configured(tmp_path: Path) -> None:
+    from livekit.agents.llm.realtime_fallback_adapter import RealtimeModelFallbackAdapter
+    from livekit.plugins import google, openai
+
+    gemini_only = build_interview_model(agent_settings(tmp_path, gemini_fallback_model=FALLBACK))
+    assert isinstance(gemini_only, RealtimeModelFallbackAdapter)
+    primary, fallback = gemini_only._models
+    assert isinstance(fallback, google.realtime.RealtimeModel) and fallback.model == FALLBACK
+
+    with_openai = build_interview_model(
+        agent_settings(tmp_path, openai_api_key="sk-test", openai_realtime_model="gpt-realtime")
+    )
+    assert isinstance(with_openai, RealtimeModelFallbackAdapter)
+    primary, fallback = with_openai._models
+    assert isinstance(primary, google.realtime.RealtimeModel)
+    assert isinstance(fallback, openai.realtime.RealtimeModel)
+    assert fallback.model == "gpt-realtime"
+
+    off = build_interview_model(agent_settings(tmp_path, gemini_fallback_model=None))
+    assert isinstance(off, google.realtime.RealtimeModel)  # no fallback: no adapter
