@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .contract import ContractModel
 from .evaluation_report import CandidateFeedback, ReportStatus
+from .interview_design import PlanSource
 from .models import InterviewRecord, InterviewSummary, Recording
 from .vocabulary import InterviewStatus, InterviewType, Level
 
@@ -77,6 +78,9 @@ class FeedbackResponse(ContractModel):
     """How the evaluation went (scored, or why there are no detailed notes); None until
     evaluated."""
     feedback: CandidateFeedback | None
+    plan_source: PlanSource | None = None
+    """Who wrote the interview's questions, once planned: `fallback` means the question bank
+    (the page says so rather than implying a plan tailored by Gemini); None while preparing."""
 
 
 class LanguageOption(ContractModel):

@@ -69,4 +69,5 @@ def candidate_view(record: InterviewRecord) -> FeedbackResponse:
         status=record.status,
         report_status=report.status if report is not None else None,
         feedback=report.candidate_feedback if report is not None else None,
+        plan_source=record.plan.design.source if record.plan.design is not None else None,
     )

@@ -7,6 +7,7 @@ import { Fragment, lazy, type ReactNode, Suspense, useEffect, useRef } from "rea
 import { Loading } from "./components/StatusPanels";
 import { ToastHost } from "./components/Toast";
 import { FeedbackPage } from "./pages/FeedbackPage";
+import { PreparingPage } from "./pages/PreparingPage";
 import { SetupPage } from "./pages/SetupPage";
 import { Link, usePath } from "./router";
 
@@ -31,6 +32,7 @@ interface Route {
 
 const ROUTES: Route[] = [
   { pattern: /^\/$/, title: "Set up your interview", render: () => <SetupPage /> },
+  { pattern: /^\/preparing\/?$/, title: "Preparing your interview", render: () => <PreparingPage /> },
   { pattern: /^\/check\/?$/, title: "Check your camera and microphone", render: () => <DeviceCheckPage /> },
   { pattern: /^\/room\/?$/, title: "Interview", render: () => <RoomPage /> },
   {

@@ -10,6 +10,7 @@ import type {
   FeedbackResponse,
   InterviewDetail,
   InterviewListPage,
+  InterviewOptions,
   InterviewStatus,
 } from "./generated/contracts";
 
@@ -67,6 +68,11 @@ const interviewPath = (id: string): string => `/api/interviews/${encodeURICompon
 
 export function createInterview(form: FormData): Promise<CreatedInterview> {
   return request<CreatedInterview>("/api/interviews", { method: "POST", body: form });
+}
+
+/** The create form's choices (languages, lengths), from the lists the server validates against. */
+export function getInterviewOptions(): Promise<InterviewOptions> {
+  return request<InterviewOptions>("/api/interview-options");
 }
 
 export function getFeedback(interviewId: string, participantToken: string): Promise<FeedbackResponse> {

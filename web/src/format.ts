@@ -37,3 +37,12 @@ export function errorText(e: unknown): string {
 export function errorName(e: unknown): string {
   return e instanceof Error ? e.name || e.message : String(e);
 }
+
+/**
+ * US dollars for interview costs, which are often fractions of a cent per source: four
+ * decimals under a dollar (`$0.0042`), cents above (`$1.27`).
+ */
+export function formatUsd(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return "—";
+  return `$${usd.toFixed(Math.abs(usd) < 1 ? 4 : 2)}`;
+}

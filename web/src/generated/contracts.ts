@@ -306,6 +306,7 @@ export interface FeedbackResponse {
   status: InterviewStatus;
   report_status: ReportStatus | null;
   feedback: CandidateFeedback | null;
+  plan_source: PlanSource | null;
 }
 export interface HumanReviewItem {
   dimension: string;

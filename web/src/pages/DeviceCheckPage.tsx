@@ -13,6 +13,7 @@ import {
 } from "@livekit/components-react";
 import { type LocalAudioTrack, type LocalVideoTrack, Track } from "livekit-client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { PlanNotice } from "../components/PlanNotice";
 import { NoSession } from "../components/StatusPanels";
 import { navigate } from "../router";
 import { currentInterview } from "../session";
@@ -66,6 +67,7 @@ function DeviceCheck({ retry }: { retry: () => void }) {
         The interviewer listens to you and sees your camera. Use headphones if you can, so it does not hear
         itself.
       </p>
+      <PlanNotice />
       {shownProblem ? (
         <div className="alert error" role="alert">
           {shownProblem}

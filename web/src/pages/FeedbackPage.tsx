@@ -1,6 +1,7 @@
 /**
  * "Your feedback": polls the token server until the evaluation is stored, then shows the
- * candidate-facing subset (`CandidateFeedback`: strengths, improvements, learning plan).
+ * candidate-facing subset (`CandidateFeedback`: strengths, improvements, the coding note when
+ * a problem was shown, learning plan).
  * Recruiter material (scores, recommendation, CV notes) is never sent to this page.
  */
 
@@ -135,6 +136,12 @@ function Feedback({
       {lacking ? <div className="alert info">{lacking}</div> : null}
       <ListSection title="What went well" id="fb-strengths" items={feedback.strengths} />
       <ListSection title="What to work on" id="fb-improvements" items={feedback.improvements} />
+      {feedback.coding_note ? (
+        <section className="report-list" aria-labelledby="fb-coding">
+          <h2 id="fb-coding">Your coding</h2>
+          <p id="fb-coding-note">{feedback.coding_note}</p>
+        </section>
+      ) : null}
       <section className="report-list" aria-labelledby="fb-plan">
         <h2 id="fb-plan">Your learning plan</h2>
         {feedback.learning_plan.length ? (

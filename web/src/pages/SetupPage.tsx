@@ -6,6 +6,7 @@
 
 import { type DragEvent, type FormEvent, useRef, useState } from "react";
 import { ApiError, createInterview } from "../api";
+import { appendPlanChoice, type PlanChoice, PlanChoices } from "../components/PlanChoices";
 import { formatBytes } from "../format";
 import { type InterviewType, InterviewTypeValues, type Level, LevelValues } from "../generated/contracts";
 import { navigate } from "../router";
@@ -35,11 +36,20 @@ const TYPE_COPY: Record<InterviewType, string> = {
   custom: "Any other role (sales, nursing, marketing…)",
 };
 
-const FIELDS = ["role", "level", "interview_type", "job_description", "cv", "candidate_name"] as const;
+const FIELDS = [
+  "role",
+  "level",
+  "interview_type",
+  "language",
+  "duration_minutes",
+  "job_description",
+  "cv",
+  "candidate_name",
+] as const;
 type FieldName = (typeof FIELDS)[number];
 const isField = (name: string | null): name is FieldName => FIELDS.includes(name as FieldName);
 
-interface Draft {
+interface Draft extends PlanChoice {
   role: string;
   level: Level;
   interview_type: InterviewType;
@@ -52,6 +62,8 @@ function loadDraft(): Draft {
     role: "",
     level: "intermediate",
     interview_type: "mixed",
+    language: null,
+    duration_minutes: null,
     job_description: "",
     candidate_name: "",
   };
@@ -122,6 +134,7 @@ export function SetupPage() {
     data.set("role", draft.role.trim());
     data.set("level", draft.level);
     data.set("interview_type", draft.interview_type);
+    appendPlanChoice(data, draft);
     if (draft.job_description.trim()) data.set("job_description", draft.job_description);
     if (draft.candidate_name.trim()) data.set("candidate_name", draft.candidate_name.trim());
     if (cv) data.set("cv", cv, cv.name);
@@ -129,8 +142,9 @@ export function SetupPage() {
 
     setBusy(true);
     try {
-      saveInterview(await createInterview(data));
-      navigate("/check");
+      const created = saveInterview(await createInterview(data));
+      // a plan still being written: its progress page continues to the device check
+      navigate(created.status === "preparing" ? "/preparing" : "/check");
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, String(e));
       if (isField(err.field)) {
@@ -240,6 +254,15 @@ export function SetupPage() {
         </select>
         {errorSlot("interview_type")}
       </div>
+
+      <PlanChoices
+        value={draft}
+        onChange={(next) => {
+          setDraft((d) => ({ ...d, ...next }));
+          setErrors((e) => ({ ...e, language: undefined, duration_minutes: undefined }));
+        }}
+        errors={errors}
+      />
 
       <div className="field">
         <label htmlFor="job_description">

@@ -1,8 +1,8 @@
 /**
  * One interview for a recruiter: the recording with the transcript beside it (click a line
  * to seek; lines the report cites as evidence are marked), the phase and observation
- * timeline, and the report itself, embedded as the one rendered report.html. Delete asks
- * for confirmation.
+ * timeline, the report itself, embedded as the one rendered report.html, and what the
+ * interview cost (with any model failover). Delete asks for confirmation.
  */
 
 import { useEffect, useRef, useState } from "react";
@@ -11,6 +11,7 @@ import { Loading } from "../../components/StatusPanels";
 import { errorText, formatDate, formatDuration, humanize } from "../../format";
 import type { InterviewDetail } from "../../generated/contracts";
 import { Link } from "../../router";
+import { CostPanel } from "./CostPanel";
 import { DeleteInterview } from "./DeleteInterview";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
 import { ReportPanel } from "./ReportPanel";
@@ -116,6 +117,7 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
         </div>
       </div>
       <ReportPanel record={record} token={auth.token} />
+      <CostPanel record={record} origin={origin} />
     </article>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { listInterviews } from "../../api";
-import { errorText, formatDate, formatDuration, humanize } from "../../format";
+import { errorText, formatDate, formatDuration, formatUsd, humanize } from "../../format";
 import {
   type InterviewStatus,
   InterviewStatusValues,
@@ -62,6 +62,9 @@ function InterviewList({ auth }: { auth: RecruiterAuth }) {
     <section className="card wide" aria-labelledby="list-title">
       <div className="title-row">
         <h1 id="list-title">Interviews</h1>
+        <Link href="/recruiter/invitations" className="button subtle">
+          Invitations and exports
+        </Link>
         <button type="button" className="button subtle" onClick={() => signOut()}>
           Sign out
         </button>
@@ -113,7 +116,7 @@ function InterviewList({ auth }: { auth: RecruiterAuth }) {
           <caption className="visually-hidden">Interviews, newest first</caption>
           <thead>
             <tr>
-              {["Candidate", "Role", "Status", "Date", "Duration", "Score", "Flags"].map((c) => (
+              {["Candidate", "Role", "Status", "Date", "Duration", "Score", "Cost", "Flags"].map((c) => (
                 <th scope="col" key={c}>
                   {c}
                 </th>
@@ -141,6 +144,7 @@ function InterviewList({ auth }: { auth: RecruiterAuth }) {
                 <td>{formatDate(it.created_at)}</td>
                 <td className="num">{formatDuration(it.duration_s)}</td>
                 <td className="num">{it.overall_score === null ? "—" : it.overall_score.toFixed(1)}</td>
+                <td className="num cost">{formatUsd(it.cost_usd)}</td>
                 <td>
                   {it.flags.map((f) => (
                     <span className="flag" key={f}>
@@ -152,7 +156,7 @@ function InterviewList({ auth }: { auth: RecruiterAuth }) {
             ))}
             {!shown.length && total !== null ? (
               <tr>
-                <td colSpan={7} className="empty">
+                <td colSpan={8} className="empty">
                   {items.length ? "No interviews match your search." : "No interviews yet."}
                 </td>
               </tr>
