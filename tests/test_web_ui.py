@@ -33,6 +33,8 @@ from tests.web_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    RECRUITER_EMAIL,
+    RECRUITER_PASSWORD,
     RECRUITER_TOKEN,
     TokenServer,
     ensure_web_build,
@@ -114,8 +116,11 @@ def interview_count(server: TokenServer) -> int:
 
 
 def sign_in_recruiter(page: Page) -> None:
-    page.goto("/")
-    page.evaluate("t => sessionStorage.setItem('recruiter.token', t)", RECRUITER_TOKEN)
+    """Through the API with the browser's own cookie jar (the form is tested separately)."""
+    r = page.request.post(
+        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+    )
+    assert r.ok, r.text()
 
 
 # --- candidate ----------------------------------------------------------------------------
@@ -315,10 +320,11 @@ def test_recruiter_sign_in_list_filter_and_search(
 
     page.goto("/recruiter")
     expect(page.get_by_role("heading", name="Recruiter sign-in")).to_be_visible()
-    page.get_by_label("Access token").fill("not-the-right-token-at-all")
+    page.get_by_label("Email").fill(RECRUITER_EMAIL)
+    page.get_by_label("Password").fill("not-the-right-password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#token-error")).to_contain_text("not accepted")
-    page.get_by_label("Access token").fill(RECRUITER_TOKEN)
+    expect(page.locator("#signin-error")).to_contain_text("Wrong email or password")
+    page.get_by_label("Password").fill(RECRUITER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -75,6 +75,8 @@ CHROMIUM_ARGS = [
 API_KEY = "APIwebtest"
 API_SECRET = "web-test-secret-web-test-secret-0123456"
 RECRUITER_TOKEN = "recruiter-web-test-token-0123456789"
+RECRUITER_EMAIL = "recruiter@example.com"
+RECRUITER_PASSWORD = "web-test-password-0123"
 
 
 def free_port() -> int:
@@ -119,12 +121,9 @@ class TokenServer:
 
 
 @contextmanager
-def run_token_server(
-    tmp: Path, dist: Path, *, extra_env: Mapping[str, str] | None = None
-) -> Iterator[TokenServer]:
+def run_token_server(tmp: Path, dist: Path) -> Iterator[TokenServer]:
     """`python -m tokenserver` exactly as deployed, with LIVEKIT_URL on a closed loopback port
-    (nothing listens there, so the browser's LiveKit connection is refused). `extra_env`
-    adds settings (e.g. a planner endpoint) on top of these."""
+    (nothing listens there, so the browser's LiveKit connection is refused)."""
     port = free_port()
     livekit_url = f"ws://127.0.0.1:{free_port()}"
     storage = tmp / "storage"
@@ -141,7 +140,6 @@ def run_token_server(
         "RECRUITER_TOKEN": RECRUITER_TOKEN,
         "WEB_DIST_DIR": str(dist),
         "RATE_LIMIT_PER_MINUTE": "1000",
-        **(extra_env or {}),
     }
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -165,6 +163,18 @@ def run_token_server(
                 if time.monotonic() > deadline:
                     raise RuntimeError("token server did not become ready within 60 s")
                 time.sleep(0.1)
+            # the recruiter account, made the way an operator makes it
+            subprocess.run(
+                [
+                    *(sys.executable, "-m", "tokenserver", "users", "add", RECRUITER_EMAIL),
+                    *("--role", "admin", "--password-stdin"),
+                ],
+                cwd=tmp,
+                env=env,
+                input=RECRUITER_PASSWORD.encode(),
+                check=True,
+                capture_output=True,
+            )
             yield TokenServer(base_url, storage, livekit_url, log_path)
         finally:
             proc.terminate()

@@ -10,7 +10,6 @@ import type {
   FeedbackResponse,
   InterviewDetail,
   InterviewListPage,
-  InterviewOptions,
   InterviewStatus,
 } from "./generated/contracts";
 
@@ -64,15 +63,44 @@ function bearer(token: string): HeadersInit {
   return { Authorization: `Bearer ${token}` };
 }
 
+const CSRF_HEADER = "X-CSRF-Token";
+
+/**
+ * Recruiter calls ride on the HttpOnly session cookie (sent by fetch to this origin); every
+ * call also carries the session's CSRF token, which the server requires on state changes.
+ */
+function recruiter(csrfToken: string): HeadersInit {
+  return { [CSRF_HEADER]: csrfToken };
+}
+
+/** `POST /api/auth/sign-in` and `GET /api/auth/me` (`SignedInUser` in interview_store/accounts.py). */
+export interface SignedInUser {
+  user: { id: string; email: string; display_name: string; role: "admin" | "recruiter" | "viewer" };
+  csrf_token: string;
+  expires_at: string;
+}
+
+export function signIn(email: string, password: string): Promise<SignedInUser> {
+  return request<SignedInUser>("/api/auth/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+/** The session the cookie still holds (after a reload), or a 401. */
+export function currentSession(): Promise<SignedInUser> {
+  return request<SignedInUser>("/api/auth/me", { cache: "no-store" });
+}
+
+export async function signOutSession(csrfToken: string): Promise<void> {
+  await request<unknown>("/api/auth/sign-out", { method: "POST", headers: recruiter(csrfToken) });
+}
+
 const interviewPath = (id: string): string => `/api/interviews/${encodeURIComponent(id)}`;
 
 export function createInterview(form: FormData): Promise<CreatedInterview> {
   return request<CreatedInterview>("/api/interviews", { method: "POST", body: form });
-}
-
-/** The create form's choices (languages, lengths), from the lists the server validates against. */
-export function getInterviewOptions(): Promise<InterviewOptions> {
-  return request<InterviewOptions>("/api/interview-options");
 }
 
 export function getFeedback(interviewId: string, participantToken: string): Promise<FeedbackResponse> {
@@ -90,22 +118,25 @@ export function listInterviews(
   if (status) q.set("status", status);
   q.set("limit", String(limit));
   q.set("offset", String(offset));
-  return request<InterviewListPage>(`/api/interviews?${q}`, { headers: bearer(token), cache: "no-store" });
+  return request<InterviewListPage>(`/api/interviews?${q}`, { headers: recruiter(token), cache: "no-store" });
 }
 
 export function getInterview(token: string, id: string): Promise<InterviewDetail> {
-  return request<InterviewDetail>(interviewPath(id), { headers: bearer(token), cache: "no-store" });
+  return request<InterviewDetail>(interviewPath(id), { headers: recruiter(token), cache: "no-store" });
 }
 
 export async function deleteInterview(token: string, id: string): Promise<void> {
-  await request<unknown>(interviewPath(id), { method: "DELETE", headers: bearer(token) });
+  await request<unknown>(interviewPath(id), { method: "DELETE", headers: recruiter(token) });
 }
 
-/** Media elements and iframes cannot send headers, so the server accepts `?token=` there. */
-export function recordingUrl(token: string, id: string, index: number): string {
-  return `${interviewPath(id)}/recording?${new URLSearchParams({ token, index: String(index) })}`;
+/**
+ * Media elements and iframes cannot send headers: the API hands out short-lived links signed
+ * for one resource of one interview (no credential in the URL).
+ */
+export function recordingUrl(record: InterviewDetail, index: number): string | null {
+  return record.recordings[index]?.url ?? null;
 }
 
-export function reportHtmlUrl(token: string, id: string): string {
-  return `${interviewPath(id)}/report.html?${new URLSearchParams({ token })}`;
+export function reportHtmlUrl(record: InterviewDetail): string | null {
+  return record.report_html_url;
 }

@@ -1,13 +1,14 @@
 /**
  * What the browser remembers between pages. sessionStorage (not localStorage): a tab's
- * interview token and the recruiter credential disappear when the tab closes. Device
+ * interview token and the recruiter session's CSRF token disappear when the tab closes (the
+ * session itself is an HttpOnly cookie scripts cannot read). Device
  * choices are LiveKit's `usePersistentUserChoices` (no secrets in them).
  */
 
 import type { CreatedInterview } from "./generated/contracts";
 
 const INTERVIEW_KEY = "interview.session";
-const RECRUITER_KEY = "recruiter.token";
+const RECRUITER_KEY = "recruiter.csrf";
 
 export interface CandidateSession extends CreatedInterview {
   /** When this browser received the token (ms since epoch), to measure its age locally. */

@@ -1,8 +1,8 @@
 /**
  * One interview for a recruiter: the recording with the transcript beside it (click a line
  * to seek; lines the report cites as evidence are marked), the phase and observation
- * timeline, the report itself, embedded as the one rendered report.html, and what the
- * interview cost (with any model failover). Delete asks for confirmation.
+ * timeline, and the report itself, embedded as the one rendered report.html. Delete asks
+ * for confirmation.
  */
 
 import { useEffect, useRef, useState } from "react";
@@ -11,7 +11,6 @@ import { Loading } from "../../components/StatusPanels";
 import { errorText, formatDate, formatDuration, humanize } from "../../format";
 import type { InterviewDetail } from "../../generated/contracts";
 import { Link } from "../../router";
-import { CostPanel } from "./CostPanel";
 import { DeleteInterview } from "./DeleteInterview";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
 import { ReportPanel } from "./ReportPanel";
@@ -109,15 +108,14 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
       <div className="review-grid">
         <div className="card">
           <h2>Recording</h2>
-          <Player record={record} token={auth.token} player={player} onTime={setTime} />
+          <Player record={record} player={player} onTime={setTime} />
           <Timeline record={record} origin={origin} length={length} time={time} seek={seek} />
         </div>
         <div className="card">
           <Transcript record={record} origin={origin} time={time} seek={seek} />
         </div>
       </div>
-      <ReportPanel record={record} token={auth.token} />
-      <CostPanel record={record} origin={origin} />
+      <ReportPanel record={record} />
     </article>
   );
 }
@@ -126,12 +124,10 @@ const VIDEO_EXT = /\.(mp4|webm|mkv|mov|m4v)(\?|$)/i;
 
 function Player({
   record,
-  token,
   player,
   onTime,
 }: {
   record: InterviewDetail;
-  token: string;
   player: React.RefObject<(HTMLVideoElement & HTMLAudioElement) | null>;
   onTime: (t: number) => void;
 }) {
@@ -164,7 +160,7 @@ function Player({
     controls: true,
     preload: "metadata",
     id: "player",
-    src: recordingUrl(token, record.id, index),
+    src: recordingUrl(record, index) ?? undefined,
     "aria-label": "Interview recording",
     onTimeUpdate: (e: React.SyntheticEvent<HTMLMediaElement>) => onTime(e.currentTarget.currentTime),
     onError: () => setFailed(true),

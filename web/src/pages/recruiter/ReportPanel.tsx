@@ -8,9 +8,9 @@
 import { reportHtmlUrl } from "../../api";
 import type { InterviewDetail } from "../../generated/contracts";
 
-export function ReportPanel({ record, token }: { record: InterviewDetail; token: string }) {
+export function ReportPanel({ record }: { record: InterviewDetail }) {
   const { state, error } = record.report_render;
-  const url = reportHtmlUrl(token, record.id);
+  const url = reportHtmlUrl(record) ?? undefined;
   let body;
   if (record.report_issue) {
     body = (
