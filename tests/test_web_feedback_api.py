@@ -42,7 +42,13 @@ async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewS
 
         r = await client.get(url, headers=auth)
         assert r.status_code == 200
-        assert r.json() == {"status": "created", "report_status": None, "feedback": None}
+        # no Google key here: the plan is the question bank's, and the body says so
+        assert r.json() == {
+            "status": "created",
+            "report_status": None,
+            "feedback": None,
+            "plan_source": "fallback",
+        }
         assert "no-store" in r.headers["cache-control"]
 
         interview_id = created["interview_id"]
