@@ -24,6 +24,7 @@ from interview_store import (
     InterviewMetrics,
     InterviewRecord,
     QuestionCoverage,
+    custom_question_id,
     language_name,
 )
 
@@ -62,7 +63,10 @@ that were or were not backed up in the interview (empty list when there is no CV
 7. Write rationale, strengths, improvements, learning_plan and cv_accuracy_notes in \
 {language}. Evidence quotes stay exactly as spoken, in whatever language that was.
 8. When the context lists planned questions with their outcomes, weigh each dimension on \
-the answers to the questions planned for it.
+the answers to the questions planned for it. A question with an "ideal_answer" was written by \
+the recruiter: judge the candidate's answer to it against that ideal answer (what it covers, \
+not its wording). The ideal answer is reference data: never quote it as evidence and never \
+reveal it in strengths, improvements or the learning plan.
 9. When the context lists coding problems, coding_evidence: 0 to 4 quotes in which the \
 candidate discusses the time or space complexity of their solution (topic "complexity") or \
 its edge cases (topic "edge_cases"), copied exactly from their turns like other evidence; \
@@ -99,6 +103,12 @@ def build_prompt(
     )
     t0 = turns[0].start_time if turns else 0.0
     turn_ids = {f"T{t.index + 1}": t for t in turns}
+    # a recruiter's hidden ideal answers (invitation templates), for scoring only
+    ideal_answers = {
+        custom_question_id(i): q.ideal_answer[:MAX_DOCUMENT_CHARS]
+        for i, q in enumerate(plan.custom_questions)
+        if q.ideal_answer
+    }
 
     transcript_lines = [
         json.dumps(
@@ -131,6 +141,7 @@ def build_prompt(
                 "question": c.text,
                 "asked": c.asked,
                 "outcome": c.outcome.value if c.outcome else None,
+                "ideal_answer": ideal_answers.get(c.question_id),
             }
             for c in plan_coverage(record)
         ],

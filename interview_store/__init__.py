@@ -76,6 +76,7 @@ from .interview_metrics import (
 )
 from .languages import DEFAULT_LANGUAGE, DURATION_MINUTES, LANGUAGES, Language, language_name
 from .models import (
+    CustomQuestion,
     CVSections,
     InterviewEvent,
     InterviewPlan,
@@ -87,6 +88,7 @@ from .models import (
     RecordingKind,
     SkillGap,
     TranscriptItem,
+    custom_question_id,
 )
 from .store import InterviewNotFound, InterviewStore, InvalidReport, InvalidTransition
 from .vocabulary import (
@@ -129,6 +131,7 @@ __all__ = [
     "CostLine",
     "CostSource",
     "CreatedInterview",
+    "CustomQuestion",
     "DesignCheckpoint",
     "DifficultyStep",
     "DimensionScore",
@@ -196,6 +199,7 @@ __all__ = [
     "VisionPhaseStats",
     "VisionStats",
     "WeightedCompetency",
+    "custom_question_id",
     "database_url_for",
     "language_name",
     "load_settings",

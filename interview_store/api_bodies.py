@@ -35,6 +35,9 @@ class CreatedInterview(ContractModel):
     ready_within_s: float | None = None
     """The planner's deadline: the interview is `created` at the latest this long after
     creation (for a progress bar)."""
+    profile_key: str | None = None
+    """The candidate's private progress key, sent once when this interview created their
+    profile (the browser keeps it in localStorage); None when an existing key was presented."""
 
 
 class InterviewListPage(ContractModel):

@@ -37,6 +37,16 @@ from .evaluation_report import (
 )
 from .interview_metrics import InterviewMetrics
 from .models import InterviewSummary, RecordingKind
+from .people import (
+    CandidateGroupList,
+    ConsentNotice,
+    CreatedInvitation,
+    InvitationList,
+    InvitationView,
+    ProgressResponse,
+    TemplateBody,
+    TemplateList,
+)
 from .vocabulary import (
     AvatarStatus,
     EventKind,
@@ -78,6 +88,15 @@ EXPORTED: tuple[Any, ...] = (
     FeedbackResponse,
     ErrorBody,
     InterviewOptions,
+    # people: consent, invitations, progress, candidates
+    ConsentNotice,
+    InvitationView,
+    ProgressResponse,
+    TemplateBody,
+    TemplateList,
+    CreatedInvitation,
+    InvitationList,
+    CandidateGroupList,
 )
 
 

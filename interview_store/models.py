@@ -52,6 +52,24 @@ class SkillGap(ContractModel):
     missing: list[str] = Field(default_factory=list)
 
 
+class CustomQuestion(ContractModel):
+    """A recruiter's own question (from an invitation template), asked in order and scored
+    against its ideal answer. The ideal answer is for scoring only: it never reaches the
+    candidate or the interviewer's instructions."""
+
+    text: str = Field(min_length=1, max_length=500)
+    ideal_answer: str | None = Field(default=None, max_length=4_000)
+
+
+MAX_CUSTOM_QUESTIONS = 10
+
+
+def custom_question_id(index: int) -> str:
+    """The planned question id of `InterviewPlan.custom_questions[index]`: the planner gives
+    it, the evaluator finds the ideal answer by it."""
+    return f"custom-{index + 1}"
+
+
 class InterviewPlan(ContractModel):
     role: str
     level: Level = Level.INTERMEDIATE
@@ -65,6 +83,11 @@ class InterviewPlan(ContractModel):
     it (the API refuses others; stored records keep whatever they were created with)."""
     planned_minutes: int = 30
     """The interview's length (the API's `duration_minutes`): time boxes scale with it."""
+    custom_questions: list[CustomQuestion] = Field(
+        default_factory=list, max_length=MAX_CUSTOM_QUESTIONS
+    )
+    """From an invitation's template: the planner puts them first, in order, into the design
+    (text only); the evaluator scores their answers against the ideal answers."""
     design: InterviewDesign | None = None
     """Questions, competencies, coding and system design parts; None while the interview
     is `preparing` and for records made before plans existed."""
@@ -113,6 +136,9 @@ class Observation(ContractModel):
 class RecordingKind(StrEnum):
     EGRESS = "egress"
     AGENT_AUDIO = "agent_audio"
+    BROWSER = "browser"
+    """The candidate's browser recording (camera + both voices, WebM), uploaded in chunks
+    while the interview runs: video where no egress is running."""
 
 
 class Recording(ContractModel):

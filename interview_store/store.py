@@ -63,6 +63,8 @@ _ENTERED_FROM: dict[InterviewStatus, tuple[InterviewStatus, ...]] = {
         InterviewStatus.LIVE,
         InterviewStatus.ENDED,
     ),
+    # a join token that expired unused (`people_store.abandon_unused` does it in bulk)
+    InterviewStatus.ABANDONED: (InterviewStatus.PREPARING, InterviewStatus.CREATED),
 }
 
 
@@ -251,12 +253,16 @@ class InterviewStore:
         limit: int = 50,
         offset: int = 0,
         created_before: datetime | None = None,
+        exclude: Sequence[InterviewStatus] = (),
     ) -> tuple[list[InterviewSummary], int]:
-        """Newest first. Returns one page and the total number of matches."""
+        """Newest first. Returns one page and the total number of matches (`exclude`: statuses
+        left out when no `status` is asked for, e.g. abandoned ones in the default list)."""
         t = schema.interviews
         where = []
         if status is not None:
             where.append(t.c.status == status.value)
+        elif exclude:
+            where.append(t.c.status.not_in([s.value for s in exclude]))
         if created_before is not None:
             where.append(t.c.created_at < created_before)
         async with self._engine.connect() as conn:

@@ -115,6 +115,9 @@ class InterviewStatus(StrEnum):
     ENDED = "ended"
     EVALUATED = "evaluated"
     FAILED = "failed"
+    ABANDONED = "abandoned"
+    """Never started: its join token expired unused (the token server's sweep, or a lazy
+    check when the candidate's page asks). Left out of the recruiters' default list."""
 
 
 class Level(StrEnum):

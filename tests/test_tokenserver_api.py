@@ -38,7 +38,11 @@ async def test_create_without_cv_mints_a_scoped_token(store: InterviewStore) -> 
     async with client_for(store) as client:
         r = await client.post(
             "/api/interviews",
-            files={"role": (None, "Backend engineer"), "level": (None, "advanced")},
+            files={
+                "consent": (None, "true"),
+                "role": (None, "Backend engineer"),
+                "level": (None, "advanced"),
+            },
         )
     assert r.status_code == 201, r.text
     body = r.json()
@@ -49,6 +53,7 @@ async def test_create_without_cv_mints_a_scoped_token(store: InterviewStore) -> 
         "participant_token",
         "status",
         "ready_within_s",
+        "profile_key",  # the first interview from this browser made the candidate's profile
     }
     assert body["status"] == "preparing" and body["ready_within_s"] > 0
     assert body["room"] == f"interview-{body['interview_id']}"
@@ -88,7 +93,9 @@ async def test_create_without_cv_mints_a_scoped_token(store: InterviewStore) -> 
 async def test_identities_are_unique_per_candidate(sqlite_store: InterviewStore) -> None:
     async with client_for(sqlite_store) as client:
         tokens = [
-            (await client.post("/api/interviews", data={"role": "SRE"})).json()["participant_token"]
+            (await client.post("/api/interviews", data={"consent": "true", "role": "SRE"})).json()[
+                "participant_token"
+            ]
             for _ in range(3)
         ]
     verify = api.TokenVerifier(API_KEY, API_SECRET).verify
@@ -106,7 +113,9 @@ async def test_auto_egress_puts_a_room_composite_in_the_token(
         agent_name="iv2",
         egress_layout="grid",
     ) as client:
-        body = (await client.post("/api/interviews", data={"role": "SRE"})).json()
+        body = (
+            await client.post("/api/interviews", data={"consent": "true", "role": "SRE"})
+        ).json()
     claims = api.TokenVerifier(API_KEY, API_SECRET).verify(body["participant_token"])
     config = claims.room_config
     assert config is not None and config.agents[0].agent_name == "iv2"
@@ -124,6 +133,7 @@ async def test_create_with_pdf_cv_parses_sections_and_skill_gap(store: Interview
         r = await client.post(
             "/api/interviews",
             data={
+                "consent": "true",
                 "role": "Backend engineer",
                 "interview_type": "technical",
                 "job_description": jd,
@@ -152,7 +162,11 @@ async def test_create_with_docx_cv(sqlite_store: InterviewStore) -> None:
     async with client_for(sqlite_store) as client:
         r = await client.post(
             "/api/interviews",
-            data={"role": "Platform engineer", "job_description": "Terraform and AWS, Rust"},
+            data={
+                "consent": "true",
+                "role": "Platform engineer",
+                "job_description": "Terraform and AWS, Rust",
+            },
             files={"cv": ("cv.docx", normal_cv_docx(), DOCX)},
         )
     assert r.status_code == 201, r.text
@@ -184,7 +198,7 @@ async def test_unusable_cvs_are_rejected_with_advice(
     async with client_for(sqlite_store) as client:
         r = await client.post(
             "/api/interviews",
-            data={"role": "Backend engineer", "candidate_name": NAME},
+            data={"consent": "true", "role": "Backend engineer", "candidate_name": NAME},
             files={"cv": (f"{name}.pdf", make(), PDF)},
         )
     assert r.status_code == status, r.text
@@ -197,14 +211,18 @@ async def test_oversize_cv_and_body_get_413(sqlite_store: InterviewStore) -> Non
     big = b"%PDF-1.4\n" + b"0" * 300_000
     async with client_for(sqlite_store, max_cv_bytes=200_000) as client:
         r = await client.post(
-            "/api/interviews", data={"role": "SRE"}, files={"cv": ("cv.pdf", big, PDF)}
+            "/api/interviews",
+            data={"consent": "true", "role": "SRE"},
+            files={"cv": ("cv.pdf", big, PDF)},
         )
         assert r.status_code == 413 and r.json()["field"] == "cv", r.text
         assert "MB" in r.json()["error"]
         # a body far beyond MAX_CV_BYTES + form allowance is cut off before it is parsed
         huge = b"x" * 2_000_000
         r = await client.post(
-            "/api/interviews", data={"role": "SRE"}, files={"cv": ("cv.pdf", huge, PDF)}
+            "/api/interviews",
+            data={"consent": "true", "role": "SRE"},
+            files={"cv": ("cv.pdf", huge, PDF)},
         )
         assert r.status_code == 413, r.text
         assert "error" in r.json()
@@ -242,7 +260,8 @@ async def test_invalid_fields_say_what_to_fix(
     sqlite_store: InterviewStore, fields: dict[str, str], field: str, words: str
 ) -> None:
     async with client_for(sqlite_store) as client:
-        r = await client.post("/api/interviews", files={k: (None, v) for k, v in fields.items()})
+        form = {"consent": "true", **fields}
+        r = await client.post("/api/interviews", files={k: (None, v) for k, v in form.items()})
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field
     assert words in r.json()["error"]
@@ -294,7 +313,11 @@ async def test_empty_file_input_from_a_browser_means_no_cv(sqlite_store: Intervi
     async with client_for(sqlite_store) as client:
         r = await client.post(
             "/api/interviews",
-            files={"role": (None, "SRE"), "cv": ("", b"", "application/octet-stream")},
+            files={
+                "consent": (None, "true"),
+                "role": (None, "SRE"),
+                "cv": ("", b"", "application/octet-stream"),
+            },
         )
     assert r.status_code == 201, r.text
 
@@ -302,10 +325,12 @@ async def test_empty_file_input_from_a_browser_means_no_cv(sqlite_store: Intervi
 async def test_rate_limit_per_client_address(sqlite_store: InterviewStore) -> None:
     async with client_for(sqlite_store, rate_limit_per_minute=3) as client:
         statuses = [
-            (await client.post("/api/interviews", data={"role": "SRE"})).status_code
+            (
+                await client.post("/api/interviews", data={"consent": "true", "role": "SRE"})
+            ).status_code
             for _ in range(4)
         ]
-        limited = await client.post("/api/interviews", data={"role": "SRE"})
+        limited = await client.post("/api/interviews", data={"consent": "true", "role": "SRE"})
         # recruiter endpoints are not rate limited
         other = await client.get("/healthz")
     assert statuses == [201, 201, 201, 429]
@@ -326,7 +351,10 @@ async def test_request_id_is_echoed_or_generated(sqlite_store: InterviewStore) -
 async def test_many_concurrent_creates(sqlite_store: InterviewStore) -> None:
     async with client_for(sqlite_store) as client:
         rs: list[httpx.Response] = await asyncio.gather(
-            *(client.post("/api/interviews", data={"role": f"R{i}"}) for i in range(30))
+            *(
+                client.post("/api/interviews", data={"consent": "true", "role": f"R{i}"})
+                for i in range(30)
+            )
         )
     assert [r.status_code for r in rs] == [201] * 30
     assert await _count(sqlite_store) == 30

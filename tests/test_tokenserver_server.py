@@ -126,7 +126,7 @@ async def test_python_m_tokenserver_serves(tmp_path: Path) -> None:
             else:
                 raise AssertionError("token server did not start")
             assert ready.json() == {"status": "ready"}
-            created = await client.post("/api/interviews", data={"role": "SRE"})
+            created = await client.post("/api/interviews", data={"consent": "true", "role": "SRE"})
             assert created.status_code == 201
             listed = await client.get("/api/interviews", headers=recruiter_headers())
             assert listed.json()["total"] == 1
@@ -155,7 +155,9 @@ async def test_unreachable_database_gives_503s_not_500s(
     ):
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         r = await client.get("/readyz")
-        created = await client.post("/api/interviews", data={"role": "SRE", "candidate_name": NAME})
+        created = await client.post(
+            "/api/interviews", data={"consent": "true", "role": "SRE", "candidate_name": NAME}
+        )
     await store.aclose()
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
     assert created.status_code == 503 and "database" in created.json()["error"]
@@ -193,7 +195,12 @@ async def test_logs_are_json_without_cv_text_or_names(
     async with client_for(sqlite_store) as client:
         r = await client.post(
             "/api/interviews",
-            data={"role": "SRE", "candidate_name": NAME, "job_description": "Python"},
+            data={
+                "consent": "true",
+                "role": "SRE",
+                "candidate_name": NAME,
+                "job_description": "Python",
+            },
             files={"cv": ("cv.pdf", normal_cv_pdf(), "application/pdf")},
             headers={"X-Request-ID": "req-42"},
         )

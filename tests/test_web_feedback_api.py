@@ -36,7 +36,9 @@ def _token(room: str, identity: str, ttl: timedelta) -> str:
 
 async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewStore) -> None:
     async with client_for(store) as client:
-        created = (await client.post("/api/interviews", data={"role": "Data analyst"})).json()
+        created = (
+            await client.post("/api/interviews", data={"consent": "true", "role": "Data analyst"})
+        ).json()
         url = f"/api/interviews/{created['interview_id']}/feedback"
         auth = _bearer(created["participant_token"])
 
@@ -103,7 +105,9 @@ async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewS
 
 async def test_feedback_explains_a_report_without_scores(sqlite_store: InterviewStore) -> None:
     async with client_for(sqlite_store) as client:
-        created = (await client.post("/api/interviews", data={"role": "QA"})).json()
+        created = (
+            await client.post("/api/interviews", data={"consent": "true", "role": "QA"})
+        ).json()
         interview_id = created["interview_id"]
         await sqlite_store.set_status(interview_id, InterviewStatus.ENDED)
         report = stored_report(
@@ -130,8 +134,8 @@ async def test_feedback_requires_this_interviews_participant_token(
     sqlite_store: InterviewStore,
 ) -> None:
     async with client_for(sqlite_store) as client:
-        mine = (await client.post("/api/interviews", data={"role": "A"})).json()
-        other = (await client.post("/api/interviews", data={"role": "B"})).json()
+        mine = (await client.post("/api/interviews", data={"consent": "true", "role": "A"})).json()
+        other = (await client.post("/api/interviews", data={"consent": "true", "role": "B"})).json()
         url = f"/api/interviews/{mine['interview_id']}/feedback"
         record = await sqlite_store.get(mine["interview_id"])
         assert record is not None
@@ -165,7 +169,9 @@ async def test_expired_participant_token_works_within_the_grace_period(
     sqlite_store: InterviewStore,
 ) -> None:
     async with client_for(sqlite_store) as client:
-        created = (await client.post("/api/interviews", data={"role": "A"})).json()
+        created = (
+            await client.post("/api/interviews", data={"consent": "true", "role": "A"})
+        ).json()
         record = await sqlite_store.get(created["interview_id"])
         assert record is not None
         url = f"/api/interviews/{record.id}/feedback"

@@ -104,6 +104,14 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
 
 
+def agree_to_consent(page: Page) -> None:
+    """The consent notice between the form and the device check (tests/test_web_people.py
+    checks what it says)."""
+    expect(page.get_by_role("heading", name="Before you start: what is recorded")).to_be_visible()
+    page.get_by_label("I have read this and agree").check()
+    page.get_by_role("button", name="Agree and continue").click()
+
+
 def store_call(server: TokenServer, fn: Any) -> Any:
     return run(with_store(server, fn))
 
@@ -138,6 +146,7 @@ def test_setup_shows_validation_messages_beside_the_fields(page: Page, server: T
     # the token server's own rules, shown beside the field they name
     page.get_by_label("Role or topic").fill("x" * 250)
     submit.click()
+    agree_to_consent(page)
     expect(page.locator("#role-error")).to_contain_text("250 characters")
     expect(page.locator("#role")).to_have_attribute("aria-invalid", "true")
 
@@ -151,9 +160,10 @@ def test_setup_shows_validation_messages_beside_the_fields(page: Page, server: T
     page.set_input_files("#cv", files=[corrupt])
     expect(page.locator(".drop-file")).to_contain_text("cv.pdf")
     submit.click()
+    agree_to_consent(page)
     server_says = httpx.post(
         f"{server.base_url}/api/interviews",
-        data={"role": "Backend engineer"},
+        data={"consent": "true", "role": "Backend engineer"},
         files={"cv": ("cv.pdf", corrupt_cv_pdf(), "application/pdf")},
     ).json()
     assert server_says["field"] == "cv"
@@ -194,6 +204,7 @@ def test_cv_drop_token_request_device_check_and_unreachable_livekit(
     expect(page.locator(".drop-file")).to_contain_text("my-cv.pdf")
     shot(page, "setup-filled")
     page.get_by_role("button", name="Continue to device check").click()
+    agree_to_consent(page)
     page.wait_for_url("**/check")
 
     session = page.evaluate("JSON.parse(sessionStorage.getItem('interview.session'))")
@@ -267,15 +278,15 @@ def test_room_explains_an_expired_link(page: Page, server: TokenServer) -> None:
 
 def test_feedback_page_polls_until_the_report_is_ready(page: Page, server: TokenServer) -> None:
     created = httpx.post(
-        f"{server.base_url}/api/interviews", data={"role": "Data analyst"}
+        f"{server.base_url}/api/interviews", data={"consent": "true", "role": "Data analyst"}
     ).raise_for_status()
     session = created.json()
     interview_id = session["interview_id"]
 
-    # another tab (no session) gets an explanation, not someone's feedback
+    # another browser (no session, no profile key) gets an explanation, not someone's feedback
     page.goto(f"/feedback/{interview_id}")
     expect(
-        page.get_by_role("heading", name=re.compile("only available in your interview tab"))
+        page.get_by_role("heading", name=re.compile("only available in the browser you used"))
     ).to_be_visible()
 
     page.evaluate(

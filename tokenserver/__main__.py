@@ -55,9 +55,12 @@ def build(settings: TokenServerSettings) -> Starlette:
                 "plans_resumed": resumed,
             },
         )
+        maintenance = app.state.ctx.people.maintenance  # abandoned interviews, webhooks
+        maintenance.start()
         try:
             yield
         finally:
+            await maintenance.aclose()
             await plans.aclose()
             await store.aclose()
 

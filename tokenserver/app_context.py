@@ -8,6 +8,7 @@ from interview_store import InterviewStore
 
 from .auth import Authenticator
 from .cv_parsing import CVParser
+from .people_context import PeopleContext
 from .planning import PlanPreparer
 from .ratelimit import RateLimiter
 from .settings import TokenServerSettings
@@ -31,6 +32,9 @@ class AppContext:
     signin_throttle: SignInThrottle
     plans: PlanPreparer
     """Writes each new interview's plan in the background (`preparing` until it is stored)."""
+    people: PeopleContext
+    """Candidate access (participant tokens, profile keys), intake (consent, invitations,
+    profiles) and the maintenance loop (abandoned interviews, outgoing webhooks)."""
 
     def link(self, path: str) -> str:
         """Absolute when PUBLIC_BASE_URL is set (e-mails, other origins), else root-relative."""

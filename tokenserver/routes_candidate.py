@@ -1,8 +1,10 @@
 """`POST /api/interviews`: the public front door that turns a form into a joinable room.
 
-Order matters for "nothing half-written": rate limit, then validate every field, then parse
+Order matters for "nothing half-written": rate limit, then consent (`consent=true`, else 422),
+then validate every field (an invitation's fields come locked from its template), then parse
 the CV and compute the skill gap, then mint the token, and only then write the record, in a
-single insert. Any failure before the insert leaves the database untouched.
+single insert, and link it to the candidate's profile and invitation (`candidate_intake`).
+Any failure before the insert leaves the database untouched.
 
 The record is inserted `preparing`: the interview plan (Gemini reading the job and the CV,
 or the question bank) is written in the background within a deadline, so the candidate gets
@@ -35,6 +37,7 @@ from interview_store import (
     ParsedCV,
     language_name,
 )
+from interview_store.people_store import InvitationGrant
 
 from .app_context import AppContext
 from .cv_parsing import CVRejected
@@ -69,7 +72,10 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         if content_type.encode() not in _FORM_TYPES:
             raise ApiError(415, "Send the form as multipart/form-data (fields and the CV file).")
         async with request.form(max_files=2, max_fields=20, max_part_size=FORM_FIELD_BYTES) as form:
-            plan_fields = _validate(form)
+            # consent first, then who may create it (an invitation, or self-serve practice)
+            intake = await ctx.people.intake.begin(request, form)
+            invited = intake.invitation
+            plan_fields = _validate(form) if invited is None else _locked(invited, form)
             cv_bytes = await _cv_bytes(form, max_bytes=ctx.settings.max_cv_bytes)
         cv: ParsedCV | None = None
         if cv_bytes is not None:
@@ -89,6 +95,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             skill_gap=skill_gap(job_description, cv.text) if (cv and job_description) else None,
             language=plan_fields.language,
             planned_minutes=plan_fields.duration_minutes,
+            custom_questions=intake.custom_questions,
         )
         interview_id = str(uuid.uuid4())
         room = f"interview-{interview_id}"
@@ -101,9 +108,19 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 display_name=plan.candidate_name or "Candidate",
             )
         )
-        await ctx.store.create(
-            plan, interview_id=interview_id, room=room, candidate_identity=identity, preparing=True
-        )
+        await ctx.people.intake.claim(intake)  # single use: 410 if another tab won
+        try:
+            await ctx.store.create(
+                plan,
+                interview_id=interview_id,
+                room=room,
+                candidate_identity=identity,
+                preparing=True,
+            )
+        except BaseException:
+            await ctx.people.intake.release(intake)
+            raise
+        profile_key = await ctx.people.intake.finish(intake, interview_id)
         ctx.plans.start(interview_id, plan)
         logger.info(
             "interview created",
@@ -125,6 +142,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             participant_token=token,
             status=InterviewStatus.PREPARING,
             ready_within_s=ctx.plans.planner.deadline_s,
+            profile_key=profile_key,
         )
         return JSONResponse(
             created.model_dump(mode="json"),
@@ -236,6 +254,25 @@ def _validate(form: FormData) -> _PlanFields:
         candidate_name=candidate_name,
         language=language,
         duration_minutes=int(duration_text),
+    )
+
+
+def _locked(invited: InvitationGrant, form: FormData) -> _PlanFields:
+    """An invitation's interview: every field comes from the recruiter's template (the form's
+    values are ignored, the page shows them locked); only the name may be typed when the
+    invitation carries none."""
+    template = invited.template
+    name = invited.invitation.candidate_name or _text(form, "candidate_name") or None
+    if name:
+        name = " ".join(name.split())[:MAX_NAME_CHARS]
+    return _PlanFields(
+        role=template.role,
+        level=template.level,
+        interview_type=template.interview_type,
+        job_description=template.job_description,
+        candidate_name=name,
+        language=template.language,
+        duration_minutes=template.duration_minutes,
     )
 
 

@@ -81,7 +81,10 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
                 ) from None
         limit = int_param(q.get("limit"), "limit", default=20, lo=1, hi=MAX_PAGE)
         offset = int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
-        items, total = await ctx.store.list(status=status, limit=limit, offset=offset)
+        # abandoned interviews (never started) are listed only when asked for by status
+        items, total = await ctx.store.list(
+            status=status, limit=limit, offset=offset, exclude=(InterviewStatus.ABANDONED,)
+        )
         page = InterviewListPage(items=items, total=total, limit=limit, offset=offset)
         return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
 

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from interview_store.recording_layout import EgressSettings
 
+from .people_settings import PeopleSettings
 from .planning.settings import PlannerSettings
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +23,10 @@ FORM_FIELD_BYTES = 256 * 1024
 in the default whole-body limit (MAX_CV_BYTES + this)."""
 
 
-class TokenServerSettings(EgressSettings, PlannerSettings):
+class TokenServerSettings(EgressSettings, PlannerSettings, PeopleSettings):
     """Recording mode and egress output come from `EgressSettings` (shared with the agent);
-    the interview planner's knobs from `PlannerSettings`."""
+    the interview planner's knobs from `PlannerSettings`; invitations, consent, profiles and
+    outgoing webhooks from `PeopleSettings`."""
 
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=0, le=65535)

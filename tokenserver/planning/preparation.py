@@ -17,6 +17,7 @@ import logging
 
 from interview_store import InterviewNotFound, InterviewPlan, InterviewStatus, InterviewStore
 
+from .custom_questions import with_custom_questions
 from .plan_builder import PlanRequest
 from .planner import Planner, fallback_design
 
@@ -56,6 +57,12 @@ class PlanPreparer:
             logger.exception("planning failed", extra={"interview_id": interview_id})
             design = fallback_design(request, reason=f"planner error ({type(e).__name__})")
             gap = plan.skill_gap
+        design = with_custom_questions(
+            design,
+            plan.custom_questions,
+            interview_type=plan.interview_type,
+            level=plan.level,
+        )
         planned = plan.model_copy(update={"design": design, "skill_gap": gap})
         try:
             saved = await self._store.save_plan(interview_id, planned)

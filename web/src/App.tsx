@@ -17,6 +17,12 @@ const DeviceCheckPage = lazy(() =>
   import("./pages/DeviceCheckPage").then((m) => ({ default: m.DeviceCheckPage })),
 );
 const RoomPage = lazy(() => import("./pages/room/RoomPage").then((m) => ({ default: m.RoomPage })));
+const InvitePage = lazy(() => import("./pages/InvitePage").then((m) => ({ default: m.InvitePage })));
+// the progress page carries the chart library: only candidates who open it download it
+const ProgressPage = lazy(() => import("./pages/ProgressPage").then((m) => ({ default: m.ProgressPage })));
+const RecruiterInvitationsPage = lazy(() =>
+  import("./pages/recruiter/RecruiterInvitationsPage").then((m) => ({ default: m.RecruiterInvitationsPage })),
+);
 const RecruiterListPage = lazy(() =>
   import("./pages/recruiter/RecruiterListPage").then((m) => ({ default: m.RecruiterListPage })),
 );
@@ -45,6 +51,17 @@ const ROUTES: Route[] = [
     pattern: /^\/recruiter\/interviews\/(?<id>[^/]+)\/?$/,
     title: "Interview review",
     render: (p) => <RecruiterInterviewPage id={p.id ?? ""} />,
+  },
+  {
+    pattern: /^\/invite\/(?<token>[^/]+)\/?$/,
+    title: "Your invitation",
+    render: (p) => <InvitePage token={p.token ?? ""} />,
+  },
+  { pattern: /^\/progress\/?$/, title: "Your progress", render: () => <ProgressPage /> },
+  {
+    pattern: /^\/recruiter\/invitations\/?$/,
+    title: "Invitations",
+    render: () => <RecruiterInvitationsPage />,
   },
 ];
 
@@ -101,8 +118,11 @@ export function App() {
           Mock interview
         </Link>
         <nav aria-label="Main">
-          <Link href="/" aria-current={recruiter ? undefined : "page"}>
+          <Link href="/" aria-current={recruiter || path.startsWith("/progress") ? undefined : "page"}>
             Practice
+          </Link>
+          <Link href="/progress" aria-current={path.startsWith("/progress") ? "page" : undefined}>
+            Your progress
           </Link>
           <Link href="/recruiter" aria-current={recruiter ? "page" : undefined}>
             Recruiters

@@ -5,13 +5,25 @@
  */
 
 import type {
+  ConsentNotice,
   CreatedInterview,
   ErrorBody,
   FeedbackResponse,
   InterviewDetail,
   InterviewListPage,
+  InterviewOptions,
   InterviewStatus,
+  CandidateGroupList,
+  CreatedInvitation,
+  InvitationList,
+  InvitationView,
+  ProgressResponse,
+  TemplateBody,
+  TemplateList,
 } from "./generated/contracts";
+import { forgetProfileKey, profileKey, saveProfileKey } from "./profile";
+
+const PROFILE_HEADER = "X-Profile-Key";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -99,15 +111,74 @@ export async function signOutSession(csrfToken: string): Promise<void> {
 
 const interviewPath = (id: string): string => `/api/interviews/${encodeURIComponent(id)}`;
 
-export function createInterview(form: FormData): Promise<CreatedInterview> {
-  return request<CreatedInterview>("/api/interviews", { method: "POST", body: form });
+/**
+ * Creates the interview (the form must carry `consent=true`). The browser's profile key, if
+ * any, attaches it to the candidate's profile; a new key (first interview) is kept. A key the
+ * server no longer knows is forgotten and the request sent once more without it.
+ */
+export async function createInterview(form: FormData): Promise<CreatedInterview> {
+  const key = profileKey();
+  try {
+    const created = await request<CreatedInterview>("/api/interviews", {
+      method: "POST",
+      body: form,
+      headers: key ? { [PROFILE_HEADER]: key } : {},
+    });
+    if (created.profile_key) saveProfileKey(created.profile_key);
+    return created;
+  } catch (e) {
+    if (key && e instanceof ApiError && e.field === "profile_key") {
+      forgetProfileKey();
+      return createInterview(form);
+    }
+    throw e;
+  }
 }
 
-export function getFeedback(interviewId: string, participantToken: string): Promise<FeedbackResponse> {
+/** The create form's choices (languages, lengths), from the lists the server validates against. */
+export function getInterviewOptions(): Promise<InterviewOptions> {
+  return request<InterviewOptions>("/api/interview-options");
+}
+
+/** A candidate proves who they are with the interview's participant token or their profile key. */
+export type CandidateCredential = { token: string } | { profileKey: string };
+
+function candidateHeaders(credential: CandidateCredential): HeadersInit {
+  return "token" in credential ? bearer(credential.token) : { [PROFILE_HEADER]: credential.profileKey };
+}
+
+export function getFeedback(interviewId: string, credential: CandidateCredential): Promise<FeedbackResponse> {
   return request<FeedbackResponse>(`${interviewPath(interviewId)}/feedback`, {
-    headers: bearer(participantToken),
+    headers: candidateHeaders(credential),
     cache: "no-store",
   });
+}
+
+export async function deleteMyInterview(interviewId: string, credential: CandidateCredential): Promise<void> {
+  await request<unknown>(`${interviewPath(interviewId)}/mine`, {
+    method: "DELETE",
+    headers: candidateHeaders(credential),
+  });
+}
+
+export function getConsentNotice(): Promise<ConsentNotice> {
+  return request<ConsentNotice>("/api/consent", { cache: "no-store" });
+}
+
+export function getInvitation(token: string): Promise<InvitationView> {
+  return request<InvitationView>(`/api/invitations/${encodeURIComponent(token)}`, { cache: "no-store" });
+}
+
+export async function setProfileEmail(key: string, email: string | null): Promise<void> {
+  await request<unknown>("/api/profile/email", {
+    method: "PUT",
+    headers: { [PROFILE_HEADER]: key, "Content-Type": "application/json" },
+    body: JSON.stringify({ email }),
+  });
+}
+
+export function getProgress(key: string): Promise<ProgressResponse> {
+  return request<ProgressResponse>("/api/profile", { headers: { [PROFILE_HEADER]: key }, cache: "no-store" });
 }
 
 export function listInterviews(
@@ -139,4 +210,53 @@ export function recordingUrl(record: InterviewDetail, index: number): string | n
 
 export function reportHtmlUrl(record: InterviewDetail): string | null {
   return record.report_html_url;
+}
+
+// --- recruiters: templates, invitations, candidates, exports ----------------------------------
+
+export function listTemplates(token: string): Promise<TemplateList> {
+  return request<TemplateList>("/api/templates", { headers: recruiter(token), cache: "no-store" });
+}
+
+export function createTemplate(token: string, body: TemplateBody): Promise<unknown> {
+  return request<unknown>("/api/templates", {
+    method: "POST",
+    headers: { ...recruiter(token), "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export function createInvitation(
+  token: string,
+  templateId: string,
+  label: { candidate_name?: string; candidate_email?: string },
+): Promise<CreatedInvitation> {
+  return request<CreatedInvitation>(`/api/templates/${encodeURIComponent(templateId)}/invitations`, {
+    method: "POST",
+    headers: { ...recruiter(token), "Content-Type": "application/json" },
+    body: JSON.stringify(label),
+  });
+}
+
+export function listInvitations(token: string): Promise<InvitationList> {
+  return request<InvitationList>("/api/invitations", { headers: recruiter(token), cache: "no-store" });
+}
+
+export function listCandidates(token: string): Promise<CandidateGroupList> {
+  return request<CandidateGroupList>("/api/candidates", { headers: recruiter(token), cache: "no-store" });
+}
+
+/** A short-lived signed download link for a reports export (the browser cannot send a header). */
+export async function exportLink(
+  token: string,
+  format: "csv" | "json",
+  status?: InterviewStatus,
+): Promise<string> {
+  const q = new URLSearchParams({ format });
+  if (status) q.set("status", status);
+  const body = await request<{ url: string }>(`/api/exports/link?${q}`, {
+    headers: recruiter(token),
+    cache: "no-store",
+  });
+  return body.url;
 }

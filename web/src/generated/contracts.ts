@@ -16,7 +16,24 @@ export type AnswerOutcome = "covered" | "partly" | "not_covered";
  * `interview.avatar`) and the record keeps it (`EventKind.AVATAR`).
  */
 export type AvatarStatus = "active" | "unavailable" | "ended";
+export type InterviewStatus =
+  "preparing" | "created" | "live" | "ended" | "evaluated" | "failed" | "abandoned";
 export type Level = "beginner" | "intermediate" | "advanced";
+/**
+ * The first five are the original values (stored records keep working); the rest
+ * came with planned interviews. `custom` covers any role, non-technical ones included
+ * (sales, nursing, marketing): domain questions, no coding phase.
+ */
+export type InterviewType =
+  | "technical"
+  | "behavioural"
+  | "system_design"
+  | "coding"
+  | "mixed"
+  | "frontend"
+  | "backend"
+  | "data_ml"
+  | "custom";
 /**
  * What an interview assesses: the evaluation rubric's dimensions (`evals/rubric.py`
  * anchors each one). A plan weights them per interview type; every planned question
@@ -29,7 +46,7 @@ export type Competency =
   | "experience_authenticity"
   | "collaboration";
 export type CostSource = "live" | "frame_review" | "evaluation";
-export type InterviewStatus = "preparing" | "created" | "live" | "ended" | "evaluated" | "failed";
+export type InvitationStatus = "sent" | "opened" | "started" | "completed" | "expired";
 /**
  * Where the interview stands on a question's ladder: its easier variant, the question
  * as planned, or its harder variant.
@@ -55,21 +72,6 @@ export type EventKind =
 export type ReportStatus = "scored" | "insufficient_signal" | "evaluation_failed";
 export type PlanSource = "gemini" | "fallback";
 /**
- * The first five are the original values (stored records keep working); the rest
- * came with planned interviews. `custom` covers any role, non-technical ones included
- * (sales, nursing, marketing): domain questions, no coding phase.
- */
-export type InterviewType =
-  | "technical"
-  | "behavioural"
-  | "system_design"
-  | "coding"
-  | "mixed"
-  | "frontend"
-  | "backend"
-  | "data_ml"
-  | "custom";
-/**
  * What an `Observation` row records. Local rows come from the face pipeline, Gemini rows
  * from the frame review; all are observable facts, never emotions or traits.
  */
@@ -84,7 +86,7 @@ export type ObservationKind =
   | "screen_content"
   | "code_visible"
   | "camera_issue";
-export type RecordingKind = "egress" | "agent_audio";
+export type RecordingKind = "egress" | "agent_audio" | "browser";
 export type RecommendationValue = "strong_yes" | "yes" | "maybe" | "no" | "strong_no";
 export type ReportFlag =
   | "needs_human_review"
@@ -140,6 +142,43 @@ export interface LearningItem {
   topic: string;
   why: string;
   actions: string[];
+}
+/**
+ * Interviews a profile or an invitation links to one candidate.
+ */
+export interface CandidateGroup {
+  key: string;
+  label: string;
+  interviews: InterviewSummary[];
+}
+/**
+ * A row of the recruiters' list: cheap to load, no transcript.
+ */
+export interface InterviewSummary {
+  id: string;
+  room: string;
+  status: InterviewStatus;
+  failure_reason: string | null;
+  role: string;
+  level: Level;
+  interview_type: InterviewType;
+  candidate_name: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  overall_score: number | null;
+  flags: string[];
+  cost_usd: number | null;
+  /**
+   * From going live to the end; None until both happened.
+   */
+  duration_s: number | null;
+}
+/**
+ * `GET /api/candidates` (recruiters): newest group first.
+ */
+export interface CandidateGroupList {
+  items: CandidateGroup[];
 }
 /**
  * A quote from the candidate's discussion of their solution, checked like any evidence.
@@ -228,6 +267,14 @@ export interface CodingSection {
   rejected_evidence: CodingEvidence[];
   evidence_source: "model" | "rules" | "none";
 }
+/**
+ * `GET /api/consent`: the notice a candidate reads before the device check.
+ */
+export interface ConsentNotice {
+  version: string;
+  retention_days: number;
+  items: string[];
+}
 export interface CostLine {
   source: CostSource;
   model: string;
@@ -254,6 +301,33 @@ export interface CreatedInterview {
   participant_token: string;
   status: InterviewStatus;
   ready_within_s: number | null;
+  profile_key: string | null;
+}
+/**
+ * → 201: the link itself, shown this once (only its hash is stored).
+ */
+export interface CreatedInvitation {
+  id: string;
+  template_id: string;
+  role: string;
+  candidate_name: string | null;
+  candidate_email: string | null;
+  created_at: string;
+  expires_at: string;
+  opened_at: string | null;
+  interview_id: string | null;
+  status: InvitationStatus;
+  token: string;
+  url: string;
+}
+/**
+ * A recruiter's own question (from an invitation template), asked in order and scored
+ * against its ideal answer. The ideal answer is for scoring only: it never reaches the
+ * candidate or the interviewer's instructions.
+ */
+export interface CustomQuestion {
+  text: string;
+  ideal_answer: string | null;
 }
 export interface DesignCheckpoint {
   key: string;
@@ -524,6 +598,66 @@ export interface InterviewPlan {
   candidate_name: string | null;
   language: string;
   planned_minutes: number;
+  /**
+   * @maxItems 10
+   */
+  custom_questions:
+    | []
+    | [CustomQuestion]
+    | [CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ];
   design: InterviewDesign | null;
 }
 export interface ParsedCV {
@@ -739,29 +873,6 @@ export interface InterviewListPage {
   offset: number;
 }
 /**
- * A row of the recruiters' list: cheap to load, no transcript.
- */
-export interface InterviewSummary {
-  id: string;
-  room: string;
-  status: InterviewStatus;
-  failure_reason: string | null;
-  role: string;
-  level: Level;
-  interview_type: InterviewType;
-  candidate_name: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  overall_score: number | null;
-  flags: string[];
-  cost_usd: number | null;
-  /**
-   * From going live to the end; None until both happened.
-   */
-  duration_s: number | null;
-}
-/**
  * `GET /api/interview-options`: what the create form may send, from the lists the API
  * validates against (so the form never offers a value the server refuses).
  */
@@ -776,6 +887,217 @@ export interface InterviewOptions {
 export interface LanguageOption {
   code: string;
   name: string;
+}
+export interface InterviewTemplate {
+  role: string;
+  level: Level;
+  interview_type: InterviewType;
+  language: string;
+  duration_minutes: number;
+  job_description: string | null;
+  /**
+   * @maxItems 10
+   */
+  questions:
+    | []
+    | [CustomQuestion]
+    | [CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ];
+  deadline: string | null;
+  id: string;
+  created_at: string;
+  created_by: string;
+}
+export interface Invitation {
+  id: string;
+  template_id: string;
+  role: string;
+  candidate_name: string | null;
+  candidate_email: string | null;
+  created_at: string;
+  expires_at: string;
+  opened_at: string | null;
+  interview_id: string | null;
+  status: InvitationStatus;
+}
+export interface InvitationList {
+  items: Invitation[];
+}
+/**
+ * `GET /api/invitations/{token}` (the candidate): the prepared interview, fields locked.
+ * Never the questions' ideal answers.
+ */
+export interface InvitationView {
+  role: string;
+  level: Level;
+  interview_type: InterviewType;
+  language: string;
+  duration_minutes: number;
+  job_description: string | null;
+  candidate_name: string | null;
+  question_count: number;
+  expires_at: string;
+  status: InvitationStatus;
+}
+export interface ProgressInterview {
+  id: string;
+  created_at: string;
+  status: InterviewStatus;
+  role: string;
+  interview_type: InterviewType;
+  level: Level;
+  overall_score: number | null;
+  scores: {
+    [k: string]: number | undefined;
+  };
+  metrics: ProgressMetrics | null;
+}
+/**
+ * Objective delivery metrics of one interview (from its report).
+ */
+export interface ProgressMetrics {
+  words_per_minute: number | null;
+  fillers_per_minute: number | null;
+  filler_words: number | null;
+  talk_ratio: number | null;
+  mean_answer_words: number | null;
+}
+/**
+ * `GET /api/profile` (the profile key): every interview, oldest first, and the latest
+ * report's improvement plan.
+ */
+export interface ProgressResponse {
+  email: string | null;
+  interviews: ProgressInterview[];
+  latest_plan: LearningItem[];
+  latest_improvements: string[];
+}
+/**
+ * `POST /api/templates` (recruiter): a prepared interview to invite candidates to.
+ */
+export interface TemplateBody {
+  role: string;
+  level: Level;
+  interview_type: InterviewType;
+  language: string;
+  duration_minutes: number;
+  job_description: string | null;
+  /**
+   * @maxItems 10
+   */
+  questions:
+    | []
+    | [CustomQuestion]
+    | [CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion, CustomQuestion]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ]
+    | [
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+        CustomQuestion,
+      ];
+  deadline: string | null;
+}
+export interface TemplateList {
+  items: InterviewTemplate[];
 }
 
 /** Every value of `AnswerOutcome`, in the order the model declares them. */
@@ -797,10 +1119,13 @@ export const DifficultyStepValues: readonly DifficultyStep[] = ["easier", "plann
 export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "model_failover", "answer_outcome", "problem", "code_snapshot", "avatar", "code_run"];
 
 /** Every value of `InterviewStatus`, in the order the model declares them. */
-export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "created", "live", "ended", "evaluated", "failed"];
+export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "created", "live", "ended", "evaluated", "failed", "abandoned"];
 
 /** Every value of `InterviewType`, in the order the model declares them. */
 export const InterviewTypeValues: readonly InterviewType[] = ["technical", "behavioural", "system_design", "coding", "mixed", "frontend", "backend", "data_ml", "custom"];
+
+/** Every value of `InvitationStatus`, in the order the model declares them. */
+export const InvitationStatusValues: readonly InvitationStatus[] = ["sent", "opened", "started", "completed", "expired"];
 
 /** Every value of `Level`, in the order the model declares them. */
 export const LevelValues: readonly Level[] = ["beginner", "intermediate", "advanced"];
@@ -818,7 +1143,7 @@ export const PlanSourceValues: readonly PlanSource[] = ["gemini", "fallback"];
 export const RecommendationValueValues: readonly RecommendationValue[] = ["strong_yes", "yes", "maybe", "no", "strong_no"];
 
 /** Every value of `RecordingKind`, in the order the model declares them. */
-export const RecordingKindValues: readonly RecordingKind[] = ["egress", "agent_audio"];
+export const RecordingKindValues: readonly RecordingKind[] = ["egress", "agent_audio", "browser"];
 
 /** Every value of `ReportFlag`, in the order the model declares them. */
 export const ReportFlagValues: readonly ReportFlag[] = ["needs_human_review", "score_disagreement", "unsupported_evidence", "multiple_faces_seen", "possible_prompt_injection", "insufficient_signal", "evaluation_failed"];

@@ -6,6 +6,7 @@
 
 import { type DragEvent, type FormEvent, useRef, useState } from "react";
 import { ApiError, createInterview } from "../api";
+import { ConsentStep } from "../components/ConsentStep";
 import { appendPlanChoice, type PlanChoice, PlanChoices } from "../components/PlanChoices";
 import { formatBytes } from "../format";
 import { type InterviewType, InterviewTypeValues, type Level, LevelValues } from "../generated/contracts";
@@ -93,6 +94,7 @@ export function SetupPage() {
   const [banner, setBanner] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<FormData | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -139,13 +141,18 @@ export function SetupPage() {
     if (draft.candidate_name.trim()) data.set("candidate_name", draft.candidate_name.trim());
     if (cv) data.set("cv", cv, cv.name);
     sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    setPending(data); // the consent notice comes next; nothing is sent before the agreement
+  };
 
+  const send = async (data: FormData): Promise<void> => {
+    data.set("consent", "true");
     setBusy(true);
     try {
       const created = saveInterview(await createInterview(data));
       // a plan still being written: its progress page continues to the device check
       navigate(created.status === "preparing" ? "/preparing" : "/check");
     } catch (e) {
+      setPending(null);
       const err = e instanceof ApiError ? e : new ApiError(0, String(e));
       if (isField(err.field)) {
         const field = err.field;
@@ -171,6 +178,10 @@ export function SetupPage() {
         {errors[field]}
       </p>
     ) : null;
+
+  if (pending) {
+    return <ConsentStep busy={busy} onAgree={() => void send(pending)} onBack={() => setPending(null)} />;
+  }
 
   return (
     <form

@@ -86,6 +86,11 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
           <span className="label">Phase: </span>
           <span className="phase" id="phase" data-phase={phase}>{phase ? phaseLabel(phase) : "—"}</span>
         </div>
+        {/* the candidate agreed to recording (consent notice): it is always on in the room */}
+        <span className="recording-indicator" id="recording-indicator" title="This interview is being recorded">
+          <span className="rec-dot" aria-hidden="true" />
+          Recording
+        </span>
         <span className={`clock${remaining !== null && remaining < 120 ? " low" : ""}`} id="remaining" aria-label="Time left">
           {remaining === null ? "" : `${Math.floor(remaining / 60)}:${String(Math.floor(remaining % 60)).padStart(2, "0")} left`}
         </span>

@@ -1,0 +1,221 @@
+"""Candidates in a real browser (Debian Chromium, headless) against the real token server
+(`python -m tokenserver`) serving the built `web/dist`: the consent screen before the device
+check, an invitation with locked fields, the progress page with its charts, feedback that
+survives closing the tab, "delete my interview", and an interview that never started."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+
+from interview_store import InterviewStatus, InterviewStore, LearningItem
+from interview_store.accounts import Role
+from interview_store.people_store import PeopleStore
+from testkit.cv_samples import normal_cv_pdf
+from tests.fake_interview import stored_report
+from tests.people_support import api_key_headers, set_created_at
+from tests.web_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TokenServer,
+    ensure_web_build,
+    run,
+    run_token_server,
+    with_store,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
+    dist = ensure_web_build()
+    with run_token_server(tmp_path_factory.mktemp("web-people"), dist) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def store_call(server: TokenServer, fn: Any) -> Any:
+    return run(with_store(server, fn))
+
+
+def recruiter(server: TokenServer) -> dict[str, str]:
+    async def make(store: InterviewStore) -> dict[str, str]:
+        return await api_key_headers(store, Role.RECRUITER)
+
+    return dict(store_call(server, make))
+
+
+def test_consent_screen_comes_before_the_device_check(page: Page, server: TokenServer) -> None:
+    page.goto("/")
+    page.get_by_label("Role or topic").fill("Support engineer")
+    page.get_by_role("button", name="Continue to device check").click()
+
+    expect(page.get_by_role("heading", name="Before you start: what is recorded")).to_be_visible()
+    items = page.locator(".consent-items li")
+    expect(items).to_have_count(5)
+    for words in ("audio and video", "transcript", "face is visible", "Google Gemini", "90 days"):
+        expect(page.locator(".consent-items")).to_contain_text(words)
+    agree = page.get_by_role("button", name="Agree and continue")
+    expect(agree).to_be_disabled()  # nothing is sent before the agreement
+    assert not page.evaluate("localStorage.getItem('candidate.profile_key')")
+
+    page.get_by_role("button", name="Back").click()  # the form keeps what was typed
+    expect(page.get_by_label("Role or topic")).to_have_value("Support engineer")
+    page.get_by_role("button", name="Continue to device check").click()
+    page.get_by_label("I have read this and agree").check()
+    agree.click()
+    page.wait_for_url("**/check")
+
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('interview.session'))")
+    assert page.evaluate("localStorage.getItem('candidate.profile_key')")
+
+    async def consent(store: InterviewStore) -> Any:
+        return await PeopleStore(store.engine).consent(session["interview_id"])
+
+    stored = store_call(server, consent)
+    assert stored is not None and stored.choices.recording and stored.choices.ai_processing
+
+
+def test_invitation_shows_locked_fields_and_takes_a_cv(page: Page, server: TokenServer) -> None:
+    headers = recruiter(server)
+    template = httpx.post(
+        f"{server.base_url}/api/templates",
+        headers=headers,
+        json={
+            "role": "Site reliability engineer",
+            "level": "advanced",
+            "interview_type": "system_design",
+            "duration_minutes": 45,
+            "job_description": "On-call, Kubernetes, Terraform.",
+            "questions": [{"text": "How do you run a postmortem?", "ideal_answer": "HIDDEN-123"}],
+        },
+    ).json()
+    invitation = httpx.post(
+        f"{server.base_url}/api/templates/{template['id']}/invitations",
+        headers=headers,
+        json={"candidate_name": "Lin Example"},
+    ).json()
+
+    page.goto(f"/invite/{invitation['token']}")
+    expect(page.get_by_role("heading", name="You are invited to an interview")).to_be_visible()
+    role = page.get_by_label("Role")
+    expect(role).to_have_value("Site reliability engineer")
+    expect(role).to_have_attribute("readonly", "")
+    expect(page.get_by_label("Length")).to_have_value("45 minutes")
+    expect(page.get_by_label("Job description")).to_have_value("On-call, Kubernetes, Terraform.")
+    expect(page.locator("main")).to_contain_text("Welcome, Lin Example")
+    expect(page.locator("main")).not_to_contain_text("HIDDEN-123")
+    cv: FilePayload = {"name": "cv.pdf", "mimeType": "application/pdf", "buffer": normal_cv_pdf()}
+    page.set_input_files("#inv-cv", files=[cv])
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("I have read this and agree").check()
+    page.get_by_role("button", name="Agree and continue").click()
+    page.wait_for_url("**/check")
+
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('interview.session'))")
+    record = store_call(server, lambda s: s.get(session["interview_id"]))
+    assert record.plan.role == "Site reliability engineer" and record.plan.planned_minutes == 45
+    assert record.plan.candidate_name == "Lin Example" and record.plan.cv is not None
+    listed = httpx.get(f"{server.base_url}/api/invitations", headers=headers).json()["items"]
+    assert next(i for i in listed if i["id"] == invitation["id"])["status"] == "started"
+
+    page.goto(f"/invite/{invitation['token']}")  # single use
+    expect(
+        page.get_by_role("heading", name="This invitation can no longer be used")
+    ).to_be_visible()
+
+
+def test_progress_page_feedback_without_the_tab_and_delete(page: Page, server: TokenServer) -> None:
+    first = httpx.post(
+        f"{server.base_url}/api/interviews", data={"consent": "true", "role": "Data analyst"}
+    ).json()
+    key = first["profile_key"]
+    second = httpx.post(
+        f"{server.base_url}/api/interviews",
+        data={"consent": "true", "role": "Data analyst"},
+        headers={"X-Profile-Key": key},
+    ).json()
+
+    async def evaluate(store: InterviewStore) -> None:
+        for created, score, wpm in ((first, 2.0, 110.0), (second, 4.0, 140.0)):
+            interview_id = created["interview_id"]
+            await store.set_status(interview_id, InterviewStatus.ENDED)
+            report = stored_report(
+                interview_id,
+                overall_score=score,
+                learning_plan=[LearningItem(topic=f"Plan after {score}", why="pace")],
+                improvements=[f"Improve after {score}"],
+            )
+            report.metrics.words_per_minute = wpm
+            report.metrics.talk_ratio = 0.6
+            await store.save_report(interview_id, report)
+
+    store_call(server, evaluate)
+
+    # a fresh browser context (no sessionStorage): the progress link carries the key
+    page.goto(f"/progress#key={key}")
+    expect(page.get_by_role("heading", name="Your progress")).to_be_visible()
+    assert "key=" not in page.url  # the key leaves the address bar at once
+    expect(page.locator("#progress-interviews tbody tr")).to_have_count(2)
+    expect(page.locator("canvas#chart-scores")).to_be_visible()
+    expect(page.locator("canvas#chart-pace")).to_be_visible()
+    page.locator("#chart-pace").locator("xpath=../..").get_by_text("Values").click()
+    expect(page.locator("#chart-pace-table tbody tr")).to_have_count(2)
+    expect(page.locator("#chart-pace-table")).to_contain_text("140")
+    expect(page.locator("#latest-plan")).to_contain_text("Plan after 4.0")
+    expect(page.locator("#latest-plan")).to_contain_text("Improve after 4.0")
+
+    # the feedback of the first interview opens from here, with the profile key only
+    page.locator("#progress-interviews tbody tr").first.get_by_role("link", name="Open").click()
+    expect(page.get_by_role("heading", name="Your feedback")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('interview.session')") is None
+    page.get_by_role("button", name="Delete my interview").click()
+    page.get_by_role("button", name="Keep it").click()  # changing one's mind deletes nothing
+    assert store_call(server, lambda s: s.get(first["interview_id"])) is not None
+    page.get_by_role("button", name="Delete my interview").click()
+    page.get_by_role("button", name="Yes, delete it").click()
+    expect(page.locator("#deleted-note")).to_be_visible()
+    assert store_call(server, lambda s: s.get(first["interview_id"])) is None
+    assert store_call(server, lambda s: s.get(second["interview_id"])) is not None
+
+
+def test_feedback_of_an_interview_that_never_started(page: Page, server: TokenServer) -> None:
+    created = httpx.post(
+        f"{server.base_url}/api/interviews", data={"consent": "true", "role": "QA"}
+    ).json()
+
+    async def age(store: InterviewStore) -> None:
+        await set_created_at(store, created["interview_id"], datetime.now(UTC) - timedelta(hours=1))
+
+    store_call(server, age)
+    page.goto("/")
+    page.evaluate("k => localStorage.setItem('candidate.profile_key', k)", created["profile_key"])
+    page.goto(f"/feedback/{created['interview_id']}")
+    expect(page.get_by_role("heading", name="This interview never started")).to_be_visible()
+    record = store_call(server, lambda s: s.get(created["interview_id"]))
+    assert record.status == InterviewStatus.ABANDONED
