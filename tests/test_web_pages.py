@@ -29,6 +29,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from interview_store import (
+    CostLine,
     CostSource,
     EventKind,
     InterviewEvent,
@@ -43,7 +44,8 @@ from tests.web_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    RECRUITER_TOKEN,
+    RECRUITER_EMAIL,
+    RECRUITER_PASSWORD,
     TokenServer,
     ensure_web_build,
     make_report,
@@ -58,7 +60,8 @@ pytestmark = pytest.mark.browser
 PLANNER_DEADLINE_S = 3.0
 LIVE_MODEL = "gemini-2.5-flash-native-audio-preview-09-2025"
 FALLBACK_MODEL = "gemini-live-2.5-flash"
-UNPRICED_MODEL = "gpt-realtime-mini"
+UNPRICED_MODEL = "acme-voice-1"  # in no price table
+AVATAR_MINUTES = 7.5
 
 
 class StalledProvider:
@@ -140,6 +143,14 @@ def shot(page: Page, name: str) -> None:
 
 def store_call(server: TokenServer, fn: Any) -> Any:
     return run(with_store(server, fn))
+
+
+def sign_in_recruiter(page: Page) -> None:
+    """Through the API with the browser's own cookie jar (test_web_ui tests the form)."""
+    r = page.request.post(
+        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+    )
+    assert r.ok, r.text()
 
 
 def agree_to_consent(page: Page) -> None:
@@ -317,6 +328,14 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
     scoring = prices.line(
         CostSource.EVALUATION, "gemini-2.5-flash", TokenUsage(text_input=12_000, text_output=2_500)
     )
+    # billed per minute at the agent's AVATAR_PRICE_PER_MINUTE_USD (here $0.10)
+    avatar = CostLine(
+        source=CostSource.AVATAR,
+        model="tavus",
+        usage=TokenUsage(),
+        minutes=AVATAR_MINUTES,
+        usd=AVATAR_MINUTES * 0.10,
+    )
 
     async def seed(store: InterviewStore) -> tuple[str, str, float]:
         costly, t0 = await seed_interview(
@@ -328,6 +347,7 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
             [live_primary, live_fallback, unpriced],
             prices_as_of=prices.as_of,
         )
+        await store.save_cost(costly, CostSource.AVATAR, [avatar], prices_as_of=prices.as_of)
         saved = await store.save_cost(
             costly, CostSource.EVALUATION, [scoring], prices_as_of=prices.as_of
         )
@@ -357,11 +377,10 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
         (40_000 * 3.00 + 25_800 * 3.00 + 3_000 * 0.50 + 30_000 * 12.00)
         + (9_000 * 3.00 + 6_000 * 12.00)
         + (12_000 * 0.30 + 2_500 * 2.50)
-    ) / 1_000_000
+    ) / 1_000_000 + AVATAR_MINUTES * 0.10
     assert total == pytest.approx(by_hand, abs=1e-4)
 
-    page.goto("/")
-    page.evaluate("t => sessionStorage.setItem('recruiter.token', t)", RECRUITER_TOKEN)
+    sign_in_recruiter(page)
     page.goto("/recruiter")
     expect(page.get_by_role("columnheader", name="Cost")).to_be_visible()
     expect(page.locator(f"tr[data-id='{costly}'] td.cost")).to_have_text(format_usd(total))
@@ -372,7 +391,7 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
     expect(page.get_by_role("heading", name="Cost and model")).to_be_visible()
     expect(page.locator("#cost-total")).to_have_text(format_usd(total))
     rows = page.locator("#cost-lines tbody tr")
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(5)
     expect(rows.filter(has_text=LIVE_MODEL)).to_contain_text("Live interview")
     expect(rows.filter(has_text=LIVE_MODEL)).to_contain_text("40,000")
     expect(rows.filter(has_text=LIVE_MODEL)).to_contain_text(format_usd(live_primary.usd or 0))
@@ -380,6 +399,8 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
     expect(rows.filter(has_text="Evaluation")).to_contain_text(format_usd(scoring.usd or 0))
     expect(rows.filter(has_text=UNPRICED_MODEL)).to_contain_text("not priced")
     expect(page.locator("#cost-unpriced")).to_contain_text(UNPRICED_MODEL)
+    expect(rows.filter(has_text="tavus")).to_contain_text("7.5 min")
+    expect(rows.filter(has_text="tavus")).to_contain_text(format_usd(AVATAR_MINUTES * 0.10))
     failover = page.locator("#failover-note")
     expect(failover).to_contain_text("model was switched")
     expect(failover).to_contain_text(f"At 2:05: switched to the fallback model {FALLBACK_MODEL}")

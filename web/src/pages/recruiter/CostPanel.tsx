@@ -1,9 +1,9 @@
 /**
  * What the interview cost and which model ran it: the record's `cost` (tokens by modality
  * and price per source and model, priced by the dated table the agent and the evals worker
- * used) and every `model_failover` event (the live interview switched realtime model, and
- * back). Both come from the detail body as stored; nothing is recomputed here, so this page
- * and the Prometheus cost metric cannot disagree.
+ * used; the avatar's line is billed in minutes) and every `model_failover` event (the live
+ * interview switched realtime model, and back). Both come from the detail body as stored;
+ * nothing is recomputed here, so this page and the Prometheus cost metric cannot disagree.
  */
 
 import { formatDuration, formatUsd, humanize } from "../../format";
@@ -86,11 +86,18 @@ export function CostPanel({ record, origin }: { record: InterviewDetail; origin:
                     <td>
                       <code>{line.model}</code>
                     </td>
-                    {TOKEN_COLUMNS.map(([key]) => (
-                      <td className="num" key={key}>
-                        {line.usage[key].toLocaleString()}
+                    {line.minutes !== null ? (
+                      // billed per minute (the avatar), not per token
+                      <td className="num" colSpan={TOKEN_COLUMNS.length}>
+                        {line.minutes.toLocaleString(undefined, { maximumFractionDigits: 1 })} min
                       </td>
-                    ))}
+                    ) : (
+                      TOKEN_COLUMNS.map(([key]) => (
+                        <td className="num" key={key}>
+                          {line.usage[key].toLocaleString()}
+                        </td>
+                      ))
+                    )}
                     <td className="num">{line.usd === null ? "not priced" : formatUsd(line.usd)}</td>
                   </tr>
                 ))}
