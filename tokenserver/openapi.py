@@ -1,0 +1,466 @@
+"""`GET /api/openapi.json`: the OpenAPI 3.1 document of the whole HTTP API.
+
+Component schemas are generated from the same pydantic models the handlers serialise
+(`interview_store.api_bodies`, `interview_store.accounts`, ...), so the document cannot
+drift from the bodies; the create form's limits are the handler's own constants, and JSON
+Schema's `maxLength` counts code points exactly as the server does (the web form reads them
+from here). Operations are listed below with their auth and role; a route the app serves but
+this table does not describe still appears (generic JSON answer, the error shape), so the
+document always covers every route and the fuzz test exercises it. Describe new routes here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from interview_store import (
+    DURATION_MINUTES,
+    LANGUAGES,
+    CreatedInterview,
+    ErrorBody,
+    FeedbackResponse,
+    InterviewDetail,
+    InterviewListPage,
+    InterviewOptions,
+    InterviewStatus,
+    InterviewType,
+    Level,
+    RecordingKind,
+)
+from interview_store.accounts import (
+    ApiKeyList,
+    AuditPage,
+    CreatedApiKey,
+    CreatedUser,
+    NewApiKeyBody,
+    NewUserBody,
+    Role,
+    SignedInUser,
+    SignInBody,
+    UserAccount,
+    UserList,
+    UserUpdateBody,
+)
+
+from .auth import CSRF_HEADER
+
+# the create form's limits (routes_candidate reads the same constants)
+from .routes_candidate import MAX_JOB_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_ROLE_CHARS
+from .settings import FORM_FIELD_BYTES
+
+_REF = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Body:
+    model: type[BaseModel] | None = None
+    media: str = "application/json"
+    schema: Mapping[str, Any] | None = None
+    """For bodies that are not a model (forms, files, text)."""
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Param:
+    name: str
+    schema: Mapping[str, Any]
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    auth: str = "recruiter"
+    """none | recruiter (session cookie + CSRF on changes, or API key) | signed (a signed
+    link or a recruiter credential) | candidate | webhook"""
+    role: Role | None = Role.VIEWER
+    request: Body | None = None
+    query: Sequence[Param] = ()
+    responses: Mapping[int, Sequence[Body]] = field(default_factory=dict)
+
+
+def _json(model: type[BaseModel], description: str = "") -> list[Body]:
+    return [Body(model=model, description=description)]
+
+
+_FILE = {"type": "string", "format": "binary"}
+_MEDIA = [
+    Body(media=m, schema=_FILE)
+    for m in ("audio/ogg", "video/mp4", "video/webm", "application/octet-stream")
+]
+_SIGNED = (
+    Param(name="exp", schema={"type": "string"}, description="expiry of a signed link"),
+    Param(name="sig", schema={"type": "string"}, description="HMAC of a signed link"),
+)
+_PAGE = (
+    Param(name="limit", schema={"type": "integer", "minimum": 1, "maximum": 100}),
+    Param(name="offset", schema={"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+)
+
+
+def create_form_schema() -> dict[str, Any]:
+    """`POST /api/interviews` (multipart): the candidate's form, with the server's limits."""
+    return {
+        "type": "object",
+        "required": ["consent", "role"],
+        "properties": {
+            "consent": {
+                "type": "string",
+                "enum": ["true"],
+                "description": "The candidate agreed to the notice (GET /api/consent).",
+            },
+            "role": {"type": "string", "minLength": 1, "maxLength": MAX_ROLE_CHARS},
+            "level": {"type": "string", "enum": [v.value for v in Level]},
+            "interview_type": {"type": "string", "enum": [v.value for v in InterviewType]},
+            "language": {"type": "string", "enum": sorted(LANGUAGES)},
+            "duration_minutes": {"type": "integer", "enum": list(DURATION_MINUTES)},
+            "candidate_name": {"type": "string", "maxLength": MAX_NAME_CHARS},
+            "job_description": {"type": "string", "maxLength": MAX_JOB_DESCRIPTION_CHARS},
+            "cv": {**_FILE, "description": "PDF, DOCX or text; MAX_CV_BYTES at most"},
+        },
+        "description": f"Every text field is at most {FORM_FIELD_BYTES} bytes on the wire.",
+    }
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        method="get",
+        path="/healthz",
+        summary="Liveness",
+        auth="none",
+        role=None,
+        responses={200: [Body(schema={"type": "object"})]},
+    ),
+    Operation(
+        method="get",
+        path="/readyz",
+        summary="Readiness (database reachable)",
+        auth="none",
+        role=None,
+        responses={200: [Body(schema={"type": "object"})], 503: [Body(schema={"type": "object"})]},
+    ),
+    Operation(
+        method="get",
+        path="/metrics",
+        summary="Prometheus metrics",
+        auth="none",
+        role=None,
+        responses={200: [Body(media="text/plain", schema={"type": "string"})]},
+    ),
+    Operation(
+        method="get",
+        path="/api/openapi.json",
+        summary="This document",
+        auth="none",
+        role=None,
+        responses={200: [Body(schema={"type": "object"})]},
+    ),
+    Operation(
+        method="post",
+        path="/api/interviews",
+        summary="Create an interview (candidate form)",
+        auth="none",
+        role=None,
+        request=Body(media="multipart/form-data", schema=create_form_schema()),
+        responses={201: _json(CreatedInterview)},
+    ),
+    Operation(
+        method="get",
+        path="/api/interview-options",
+        summary="What the create form may send",
+        auth="none",
+        role=None,
+        responses={200: _json(InterviewOptions)},
+    ),
+    Operation(
+        method="get",
+        path="/api/interviews",
+        summary="List interviews, newest first",
+        query=(
+            Param(
+                name="status", schema={"type": "string", "enum": [s.value for s in InterviewStatus]}
+            ),
+            *_PAGE,
+        ),
+        responses={200: _json(InterviewListPage)},
+    ),
+    Operation(
+        method="get",
+        path="/api/interviews/{interview_id}",
+        summary="One interview, with signed links",
+        query=(Param(name="include", schema={"type": "string", "enum": ["session_report"]}),),
+        responses={200: _json(InterviewDetail)},
+    ),
+    Operation(
+        method="delete",
+        path="/api/interviews/{interview_id}",
+        summary="Delete an interview (audited)",
+        role=Role.RECRUITER,
+        responses={204: []},
+    ),
+    Operation(
+        method="get",
+        path="/api/interviews/{interview_id}/recording",
+        summary="Stream a recording (Range requests); reached through a signed link",
+        auth="signed",
+        query=(
+            Param(name="kind", schema={"type": "string", "enum": [k.value for k in RecordingKind]}),
+            Param(name="index", schema={"type": "integer", "minimum": 0, "maximum": 10_000}),
+            *_SIGNED,
+        ),
+        responses={200: _MEDIA, 206: _MEDIA, 307: [], 416: []},
+    ),
+    Operation(
+        method="get",
+        path="/api/interviews/{interview_id}/report.html",
+        summary="The rendered report (inert HTML); reached through a signed link",
+        auth="signed",
+        query=_SIGNED,
+        responses={200: [Body(media="text/html", schema={"type": "string"})]},
+    ),
+    Operation(
+        method="get",
+        path="/api/interviews/{interview_id}/feedback",
+        summary="The candidate's own feedback",
+        auth="candidate",
+        role=None,
+        responses={200: _json(FeedbackResponse)},
+    ),
+    Operation(
+        method="post",
+        path="/api/auth/sign-in",
+        summary="Sign in (sets the session cookie)",
+        auth="none",
+        role=None,
+        request=Body(model=SignInBody),
+        responses={200: _json(SignedInUser)},
+    ),
+    Operation(
+        method="post",
+        path="/api/auth/sign-out",
+        summary="End the session",
+        responses={204: []},
+    ),
+    Operation(
+        method="get",
+        path="/api/auth/me",
+        summary="The signed-in account and its CSRF token",
+        responses={200: _json(SignedInUser)},
+    ),
+    Operation(
+        method="get",
+        path="/api/auth/api-keys",
+        summary="Your API keys (never the secrets)",
+        responses={200: _json(ApiKeyList)},
+    ),
+    Operation(
+        method="post",
+        path="/api/auth/api-keys",
+        summary="Create an API key (shown once)",
+        request=Body(model=NewApiKeyBody),
+        responses={201: _json(CreatedApiKey)},
+    ),
+    Operation(
+        method="delete",
+        path="/api/auth/api-keys/{key_id}",
+        summary="Revoke one of your API keys",
+        responses={204: []},
+    ),
+    Operation(
+        method="get",
+        path="/api/users",
+        summary="Accounts",
+        role=Role.ADMIN,
+        responses={200: _json(UserList)},
+    ),
+    Operation(
+        method="post",
+        path="/api/users",
+        summary="Create an account (password shown once)",
+        role=Role.ADMIN,
+        request=Body(model=NewUserBody),
+        responses={201: _json(CreatedUser)},
+    ),
+    Operation(
+        method="patch",
+        path="/api/users/{user_id}",
+        summary="Change role, disable, re-enable",
+        role=Role.ADMIN,
+        request=Body(model=UserUpdateBody),
+        responses={200: _json(UserAccount)},
+    ),
+    Operation(
+        method="post",
+        path="/api/users/{user_id}/reset-password",
+        summary="New generated password (shown once; ends the account's sessions)",
+        role=Role.ADMIN,
+        responses={200: _json(CreatedUser)},
+    ),
+    Operation(
+        method="get",
+        path="/api/audit",
+        summary="Audit log (deletions, exports, accounts)",
+        role=Role.ADMIN,
+        query=_PAGE,
+        responses={200: _json(AuditPage)},
+    ),
+    Operation(
+        method="post",
+        path="/api/livekit/webhook",
+        summary="LiveKit server webhooks (signed JWT)",
+        auth="webhook",
+        role=None,
+        request=Body(media="application/webhook+json", schema={"type": "string"}),
+        responses={200: [Body(schema={"type": "object"})]},
+    ),
+)
+
+_PARAM = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
+_AUTH_TEXT = {
+    "none": "No credential.",
+    "recruiter": "Session cookie (with the X-CSRF-Token header on changes) or an API key.",
+    "signed": "A signed link from the API (exp, sig) or a recruiter credential.",
+    "candidate": "The candidate's participant token or profile key.",
+    "webhook": "LiveKit's signed webhook JWT in Authorization.",
+}
+
+
+def served_routes(
+    routes: Sequence[BaseRoute], prefix: str = ""
+) -> list[tuple[str, str, dict[str, str]]]:
+    """(method, OpenAPI path, {param: converter}) for every route the app serves."""
+    found: list[tuple[str, str, dict[str, str]]] = []
+    for route in routes:
+        if isinstance(route, Mount) and route.path not in ("",) and route.routes:
+            found += served_routes(route.routes, prefix + route.path)
+        elif isinstance(route, Route):
+            params = {m.group(1): m.group(2) or "str" for m in _PARAM.finditer(route.path)}
+            path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", prefix + route.path)
+            for method in sorted(route.methods or ()):
+                if method != "HEAD":
+                    found.append((method.lower(), path, params))
+    return found
+
+
+def _operation_id(method: str, path: str) -> str:
+    return f"{method}_" + re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")
+
+
+def openapi_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    described = {(op.method, op.path): op for op in OPERATIONS}
+    served = served_routes(routes)
+    models: list[tuple[type[BaseModel], Any]] = [(ErrorBody, "serialization")]
+    for described_op in OPERATIONS:
+        if described_op.request is not None and described_op.request.model is not None:
+            models.append((described_op.request.model, "validation"))
+        for bodies in described_op.responses.values():
+            models += [(b.model, "serialization") for b in bodies if b.model is not None]
+    keys, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=_REF)
+    schemas = defs.get("$defs", {})
+
+    def body_schema(body: Body, mode: str) -> Mapping[str, Any]:
+        if body.model is not None:
+            return keys[(body.model, mode)]  # type: ignore[index]
+        return body.schema or {}
+
+    error = {"application/json": {"schema": keys[(ErrorBody, "serialization")]}}
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, params in served:
+        op = described.get((method, path))
+        operation: dict[str, Any] = {
+            "operationId": _operation_id(method, path),
+            "summary": op.summary if op else "Undocumented route (generic JSON answer)",
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "format": "uuid"}
+                    if converter == "uuid"
+                    else {"type": "string", "minLength": 1},
+                }
+                for name, converter in params.items()
+            ],
+            "responses": {
+                "default": {
+                    "description": "An error (what to fix, and the field)",
+                    "content": error,
+                }
+            },
+        }
+        if op is None:
+            operation["responses"]["2XX"] = {
+                "description": "Success",
+                "content": {"application/json": {"schema": {}}},
+            }
+        else:
+            auth = _AUTH_TEXT[op.auth]
+            if op.role is not None:
+                auth += f" Role: {op.role.value} or above."
+            operation["description"] = auth
+            operation["parameters"] += [
+                {"name": p.name, "in": "query", "required": False, "schema": dict(p.schema)}
+                | ({"description": p.description} if p.description else {})
+                for p in op.query
+            ]
+            if op.request is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        op.request.media: {"schema": body_schema(op.request, "validation")}
+                    },
+                }
+            for status, bodies in op.responses.items():
+                entry: dict[str, Any] = {
+                    "description": bodies[0].description or str(status) if bodies else str(status)
+                }
+                if bodies:
+                    entry["content"] = {
+                        b.media: {"schema": body_schema(b, "serialization")} for b in bodies
+                    }
+                operation["responses"][str(status)] = entry
+            if op.auth in ("recruiter", "signed"):
+                operation["security"] = [{"session": []}, {"apiKey": []}]
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Mock interview platform API",
+            "version": "1",
+            "description": (
+                "Recruiter endpoints take the session cookie (state changes also need the "
+                f"{CSRF_HEADER} header) or `Authorization: Bearer <API key>`. Errors are "
+                "`ErrorBody`. Generated from the server's pydantic models."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "mip_session"},
+                "apiKey": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    }
+
+
+def routes() -> list[BaseRoute]:
+    cache: dict[str, Any] = {}
+
+    async def get_openapi(request: Request) -> Response:
+        if "doc" not in cache:
+            cache["doc"] = openapi_document(request.app.routes)
+        return JSONResponse(cache["doc"], headers={"Cache-Control": "no-cache"})
+
+    return [Route("/openapi.json", get_openapi, methods=["GET"])]
