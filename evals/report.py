@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from interview_store import (
     CandidateFeedback,
     DimensionScore,
+    EventKind,
     EvidenceQuote,
     HumanReviewItem,
     InterviewMetrics,
@@ -149,6 +150,35 @@ def failed_report(
     return report
 
 
+_FAILOVER_WHY = {
+    "latency_p95": "its replies had become slow",
+    "failed_connects": "its connection kept failing",
+}
+
+
+def _model_failover_review(record: InterviewRecord, t0: float) -> list[HumanReviewItem]:
+    """The interviewer's realtime model was switched mid-interview (`agent/model_failover.py`):
+    the new model started from a summary, not the conversation, so a repeated question or a
+    missed follow-up around that time is the system's, not the candidate's."""
+    switches = [
+        e for e in record.events_of(EventKind.MODEL_FAILOVER) if e.data.get("to") == "fallback"
+    ]
+    if not switches:
+        return []
+    when = ", ".join(
+        f"{clock(e.at - t0)} ({_FAILOVER_WHY.get(str(e.data.get('reason')), 'it was degraded')})"
+        for e in switches
+    )
+    return [
+        HumanReviewItem(
+            dimension="*",
+            reason=f"the interviewer's model was replaced by a fallback at {when}; the new "
+            "model continued from a summary, so a repeated question or a missed follow-up "
+            "around that time is not the candidate's doing",
+        )
+    ]
+
+
 def scored_report(
     record: InterviewRecord,
     metrics: InterviewMetrics,
@@ -254,6 +284,7 @@ def scored_report(
                 "consistency could not be checked",
             )
         )
+    review += _model_failover_review(record, t0)
     supported = [dim.score for dim in dims if dim.score is not None]
     overall = _overall(dims)
     report.dimensions = dims

@@ -317,3 +317,42 @@ def test_the_fallback_is_openai_realtime_when_an_openai_key_is_configured(tmp_pa
 
     off = build_interview_model(agent_settings(tmp_path, gemini_fallback_model=None))
     assert isinstance(off, google.realtime.RealtimeModel)  # no fallback: no adapter
+
+
+async def test_the_report_notes_a_failover_for_the_recruiter(sqlite_store: InterviewStore) -> None:
+    from evals.evaluation import evaluate_interview
+    from evals.scoring import Scorer, ScoringOptions, make_client
+    from interview_store import InterviewEvent
+    from testkit.gemini_api import FakeGeminiApi
+    from testkit.gemini_api import Reply as ApiReply
+    from tests.fake_interview import run_json, write_interview
+
+    record = await write_interview(sqlite_store)
+    t0 = min(t.start_time for t in record.transcript)
+    await sqlite_store.append_event(
+        record.id,
+        InterviewEvent(
+            kind=EventKind.MODEL_FAILOVER,
+            at=t0 + 75,
+            data={"to": "fallback", "model": FALLBACK, "reason": "latency_p95", "p95_ms": 2100},
+        ),
+    )
+    await sqlite_store.append_event(  # coming back is not worth a reviewer's time
+        record.id,
+        InterviewEvent(
+            kind=EventKind.MODEL_FAILOVER,
+            at=t0 + 400,
+            data={"to": "primary", "model": "x", "reason": "recovered"},
+        ),
+    )
+    async with FakeGeminiApi() as api:
+        api.responder = lambda _req: ApiReply(text=run_json(4))
+        scorer = Scorer(
+            client=make_client(api_key="k", base_url=api.base_url, timeout_s=5),
+            options=ScoringOptions(model="gemini-2.5-flash", retry_backoff_s=0.0),
+        )
+        evaluation = await evaluate_interview(sqlite_store, record.id, scorer=scorer)
+        await scorer.aclose()
+    notes = [r.reason for r in evaluation.report.human_review if "fallback" in r.reason]
+    assert len(notes) == 1
+    assert "01:15 (its replies had become slow)" in notes[0]
