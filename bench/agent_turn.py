@@ -22,6 +22,15 @@ plain `Agent` — none of our features (no store, phases, pacer, tools, transcri
 failover). The ratios say what the product adds on top of livekit-agents itself, which holds
 on any machine, where absolute figures do not.
 
+Profile both job processes (ours and the bare one) in one run:
+  uv run py-spy record --subprocesses --format raw -o prof.txt -- \
+      .venv/bin/python bench/agent_turn.py --sessions 1 --runs 1 --turns 6
+(stacks are rooted at each process's command line, `--job` or `--bare-job`). Profiled on
+2026-12-01: outside start-up imports, our code is ~2.5 % of the job's samples — the store
+writes (aiosqlite thread, SQLAlchemy) being most of it — plus Gemini's connect config with our
+tools, once per connection; no hot path to cut. The CPU ratio swung between 0.97 and 1.50 over
+two 10-turn runs on the shared machine: compare ratios over several runs.
+
 Prints (medians over runs):
   overhead_p50_ms_1 / overhead_p95_ms_1    — one live session (goal p95 <= 15 ms)
   overhead_p50_ms_20 / overhead_p95_ms_20  — 20 concurrent sessions on this machine
