@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +37,7 @@ from livekit import rtc
 from livekit.agents import AgentSession, APIConnectOptions, APIStatusError, io
 from livekit.plugins import tavus
 
-from interview_store import EventKind
+from interview_store import CostLine, CostSource, EventKind, InterviewStore, TokenUsage
 from interview_store.vocabulary import AvatarStatus
 
 from . import prometheus_metrics
@@ -73,6 +74,8 @@ class AvatarOptions:
     tavus_replica_id: str | None = None
     tavus_persona_id: str | None = None
     tavus_api_url: str | None = None
+    price_per_minute_usd: float | None = None
+    """What the provider bills per minute; None = the cost line stays unpriced (listed)."""
 
     @classmethod
     def from_settings(cls, settings: AgentSettings) -> AvatarOptions | None:
@@ -92,6 +95,7 @@ class AvatarOptions:
             tavus_replica_id=settings.tavus_replica_id,
             tavus_persona_id=settings.tavus_persona_id,
             tavus_api_url=settings.tavus_api_url,
+            price_per_minute_usd=settings.avatar_price_per_minute_usd,
         )
 
 
@@ -238,6 +242,40 @@ class InterviewAvatar:
             provider=self._options.provider.value, seconds=self._active_s
         )
 
+    def cost_line(self) -> CostLine | None:
+        """The avatar's line of the interview's cost: its minutes, priced per minute. None
+        when no avatar was attempted."""
+        if self._status is None:
+            return None
+        minutes = round(self.active_s / 60, 4)
+        price = self._options.price_per_minute_usd
+        return CostLine(
+            source=CostSource.AVATAR,
+            model=self._options.provider.value,
+            usage=TokenUsage(),
+            minutes=minutes,
+            usd=round(minutes * price, 6) if price is not None else None,
+        )
+
+    async def store_cost(
+        self, store: InterviewStore, interview_id: str, *, prices_as_of: date
+    ) -> None:
+        """Store the cost line (after `finish()`). Logged, never raised: the interview's end
+        must not depend on its bill."""
+        line = self.cost_line()
+        if line is None:
+            return
+        try:
+            await store.save_cost(
+                interview_id, CostSource.AVATAR, [line], prices_as_of=prices_as_of
+            )
+        except Exception:
+            logger.exception(
+                "could not store the avatar cost", extra={"interview_id": interview_id}
+            )
+            return
+        prometheus_metrics.record_cost(CostSource.AVATAR.value, line.usd or 0.0)
+
     async def aclose(self) -> None:
         """Finish and end the provider's conversation (the plugin removes its participant)."""
         self.finish()
@@ -266,9 +304,6 @@ class InterviewAvatar:
     def _on_session_close(self, _ev: object) -> None:
         # the interview is over: the plugin removing its participant now is not a drop
         self._stop_clock()
-        self._finished_watching()
-
-    def _finished_watching(self) -> None:
         self._room.off("participant_disconnected", self._on_participant_disconnected)
 
     def _stop_clock(self) -> None:

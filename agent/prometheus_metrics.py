@@ -101,11 +101,12 @@ AVATAR_SECONDS = Counter(
 
 AVATAR_OUTCOMES = ("active", "start_failed", "join_timeout", "disconnected")
 
-COST_SOURCES = ("live", "frame_review")
+COST_SOURCES = ("live", "frame_review", "avatar")
 INTERVIEW_COST = Counter(
     "interview_cost_usd_total",
     "What finished interviews cost in model tokens (USD, priced with MODEL_PRICES), by source: "
-    "live = the realtime session, frame_review = Gemini frame reviews. The evals worker "
+    "live = the realtime session, frame_review = Gemini frame reviews, avatar = the "
+    "interviewer avatar's minutes (AVATAR_PRICE_PER_MINUTE_USD). The evals worker "
     "exports the evaluation's part (interview_evaluation_cost_usd_total).",
     ["source"],
 )

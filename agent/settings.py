@@ -111,6 +111,9 @@ class AgentSettings(StoreSettings):
     """A Tavus persona (PAL) in echo mode with the LiveKit transport; unset = the stock one."""
     tavus_api_url: str | None = None
     """Tavus's API base (default https://tavusapi.com/v2); tests point it at an emulator."""
+    avatar_price_per_minute_usd: float | None = Field(default=None, ge=0)
+    """What the avatar provider bills per minute (your plan's rate); unset = the avatar's
+    cost line is stored unpriced and listed as such, never counted as zero."""
 
     # --- cost (interview_store/interview_cost.py) -------------------------------------------
     model_prices: PriceTable = Field(default_factory=PriceTable)

@@ -383,6 +383,7 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
         await run.coding.aclose()  # pending notes only: runs and snapshots are already queued
     if run.avatar is not None:
         run.avatar.finish()  # the avatar minutes, before the rows are flushed
+        await run.avatar.store_cost(ictx.store, ictx.interview_id, prices_as_of=run.prices.as_of)
     usage = [
         u.model_dump(mode="json") if hasattr(u, "model_dump") else dict(vars(u))
         for u in run.session.usage.model_usage

@@ -35,6 +35,9 @@ class CostSource(StrEnum):
     """The agent's periodic Gemini review of camera/screen frames."""
     EVALUATION = "evaluation"
     """The evals worker's rubric scoring runs (every attempt, failed ones included)."""
+    AVATAR = "avatar"
+    """The interviewer's avatar provider (`AVATAR`), billed per minute it rendered: the line's
+    `minutes` at the agent's `AVATAR_PRICE_PER_MINUTE_USD`; no tokens."""
 
 
 class TokenUsage(ContractModel):
@@ -169,6 +172,8 @@ class CostLine(ContractModel):
     usage: TokenUsage
     usd: float | None
     """None: the model is not in the price table (see `InterviewCost.unpriced_models`)."""
+    minutes: float | None = None
+    """Per-minute billing (the avatar): the minutes priced; None for token-billed lines."""
 
 
 class InterviewCost(ContractModel):

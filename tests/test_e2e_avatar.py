@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from livekit import rtc
 
-from interview_store import EventKind, InterviewRecord, InterviewStore, database_url_for
+from interview_store import CostSource, EventKind, InterviewRecord, InterviewStore, database_url_for
 from testkit.audio_io import espeak_wav
 from testkit.avatar_worker import IDLE_RGB, SPEAKING_RGB
 from testkit.gemini_api import FakeGeminiApi
@@ -47,6 +47,7 @@ REPLICA = "r-interviewer-face"
 PERSONA = "p-echo-livekit"
 TAVUS_KEY = "tavus-test-key"
 AVATAR_IDENTITY = "interview-avatar"
+PRICE_PER_MINUTE = 0.5
 
 
 @dataclass
@@ -54,8 +55,9 @@ class AvatarRig:
     platform: E2EPlatform
     tavus: FakeTavusApi
 
-    def reset(self, *, fail_with: int | None = None) -> None:
+    def reset(self, *, fail_with: int | None = None, join: bool = True) -> None:
         self.tavus.fail_with = fail_with
+        self.tavus.join_avatars = join
         self.tavus.requests.clear()
         self.tavus.avatars.clear()
         self.tavus._avatar_joined.clear()
@@ -82,7 +84,8 @@ async def rig(
                 "TAVUS_API_URL": tavus.base_url,
                 "TAVUS_REPLICA_ID": REPLICA,
                 "TAVUS_PERSONA_ID": PERSONA,
-                "AVATAR_START_TIMEOUT_S": "15",
+                "AVATAR_START_TIMEOUT_S": "8",
+                "AVATAR_PRICE_PER_MINUTE_USD": str(PRICE_PER_MINUTE),
                 "VISION_ENABLED": "false",  # not under test; spares the 2 cores
             },
         )
@@ -257,10 +260,21 @@ async def test_avatar_speaks_for_the_interviewer(rig: AvatarRig) -> None:
 
     # the transcript is the same as without an avatar; the avatar minutes are recorded
     ended = await ended_event(rig, created["interview_id"])
-    record = await read_record(rig, created["interview_id"])
+
+    async def priced() -> InterviewRecord | None:
+        record = await read_record(rig, created["interview_id"])
+        return record if record.cost and record.cost.by_source(CostSource.AVATAR) else None
+
+    record = await wait_until(priced, timeout_s=10, what="avatar cost line", rig=rig)
     assert [t.text for t in record.transcript if t.speaker == "interviewer"] == [GREETING]
     assert [e["status"] for e in avatar_events(record)] == ["active", "ended"]
     assert isinstance(ended["minutes"], float) and 0.02 < ended["minutes"] < 2
+    # and priced in the interview's cost, per minute
+    assert record.cost is not None
+    [line] = record.cost.by_source(CostSource.AVATAR)
+    assert line.model == "tavus" and line.minutes == ended["minutes"]
+    assert line.usd == pytest.approx(ended["minutes"] * PRICE_PER_MINUTE)
+    assert line.usage.total == 0
 
 
 async def test_avatar_dropping_mid_interview_falls_back_to_voice(
@@ -353,6 +367,35 @@ async def test_avatar_start_failure_means_voice_only(
     [failed, *_] = avatar_events(record)
     assert failed["status"] == "unavailable" and failed["reason"] == "start_failed"
     assert failed["error"] == f"http_{status}"
+
+
+async def test_avatar_that_never_joins_means_voice_only(rig: AvatarRig) -> None:
+    """Tavus accepts the conversation but no avatar shows up: after AVATAR_START_TIMEOUT_S
+    the interviewer greets in its own voice (nothing was held for the missing avatar)."""
+    rig.reset(join=False)
+    platform = rig.platform
+    platform.live.push(Reply.say(GREETING, audio_s=1.0))
+    created = await platform.create_interview(candidate_name="Ada")
+    reception = Reception()
+    candidate = RtcCandidate(created["server_url"], created["participant_token"])
+    reception.attach(candidate.room)
+    t0 = time.perf_counter()
+    async with candidate:
+        await avatar_attribute(candidate.room, "unavailable", rig)
+        waited = time.perf_counter() - t0
+        agent = interviewer(candidate.room)
+        assert agent is not None
+
+        async def greeting_heard() -> float | None:
+            return reception.audible_since(agent.identity, t0) or None
+
+        await wait_until(greeting_heard, timeout_s=20, what="greeting in voice", rig=rig)
+    await reception.aclose()
+    assert len(rig.tavus.requests) == 1
+    assert 7 < waited < 20  # the configured 8 s, not forever
+    record = await read_record(rig, created["interview_id"])
+    [timed_out, *_] = avatar_events(record)
+    assert timed_out["reason"] == "join_timeout" and timed_out["error"] == "timeout"
 
 
 def _near(got: tuple[int, int, int], want: tuple[int, int, int], tol: int = 30) -> bool:

@@ -45,7 +45,7 @@ export type Competency =
   | "communication"
   | "experience_authenticity"
   | "collaboration";
-export type CostSource = "live" | "frame_review" | "evaluation";
+export type CostSource = "live" | "frame_review" | "evaluation" | "avatar";
 export type InvitationStatus = "sent" | "opened" | "started" | "completed" | "expired";
 /**
  * Where the interview stands on a question's ladder: its easier variant, the question
@@ -280,6 +280,7 @@ export interface CostLine {
   model: string;
   usage: TokenUsage;
   usd: number | null;
+  minutes: number | null;
 }
 /**
  * Tokens of one model, by direction and modality (video = images and video frames).
@@ -1110,7 +1111,7 @@ export const AvatarStatusValues: readonly AvatarStatus[] = ["active", "unavailab
 export const CompetencyValues: readonly Competency[] = ["technical_depth", "problem_solving", "communication", "experience_authenticity", "collaboration"];
 
 /** Every value of `CostSource`, in the order the model declares them. */
-export const CostSourceValues: readonly CostSource[] = ["live", "frame_review", "evaluation"];
+export const CostSourceValues: readonly CostSource[] = ["live", "frame_review", "evaluation", "avatar"];
 
 /** Every value of `DifficultyStep`, in the order the model declares them. */
 export const DifficultyStepValues: readonly DifficultyStep[] = ["easier", "planned", "harder"];
