@@ -56,12 +56,6 @@ fi
 case "$(env_get LIVEKIT_API_SECRET)" in
   "" | change-me*) env_set LIVEKIT_API_SECRET "$(random_hex 24)" ;;
 esac
-case "$(env_get RECRUITER_TOKEN)" in
-  "" | change-me*)
-    env_set RECRUITER_TOKEN "$(random_hex 16)"
-    echo "Generated RECRUITER_TOKEN in .env (recruiters sign in with it)." >&2
-    ;;
-esac
 if [ -z "${GOOGLE_API_KEY:-}" ] && [ -z "$(env_get GOOGLE_API_KEY)" ]; then
   echo "Set GOOGLE_API_KEY in .env (a Gemini API key), then re-run $0." >&2
   exit 1
@@ -123,6 +117,9 @@ export LIVEKIT_URL="$livekit_url"
 uv run --frozen python -m tokenserver >"$logs/tokenserver.log" 2>&1 &
 pids+=($!)
 wait_for "token server" 60 curl -fsS "http://127.0.0.1:${port}/readyz"
+# the first admin account, when there is none: its password is printed this once
+uv run --frozen python -m tokenserver users add "${ADMIN_EMAIL:-admin@example.com}" \
+  --name Admin --role admin --if-no-admin
 uv run --frozen python -m agent start >"$logs/agent.log" 2>&1 &
 pids+=($!)
 wait_for "agent worker registration" 90 grep -q "registered worker" "$logs/agent.log"
@@ -130,6 +127,7 @@ uv run --frozen python -m evals worker >"$logs/evals.log" 2>&1 &
 pids+=($!)
 
 echo "Ready. Open http://localhost:${port}/ (candidates) and http://localhost:${port}/recruiter"
-echo "(recruiters: RECRUITER_TOKEN in .env). Logs in $logs/. Ctrl+C stops everything."
+echo "(recruiters: sign in with an account; python -m tokenserver users add EMAIL adds one)."
+echo "Logs in $logs/. Ctrl+C stops everything."
 wait -n
 echo "a process exited; stopping the others (see $logs/)" >&2

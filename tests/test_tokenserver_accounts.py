@@ -4,6 +4,7 @@ role matrix over every recruiter and admin endpoint, the audit log, and signed l
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ from tests.tokenserver_harness import (
 )
 from tokenserver.auth import COOKIE_NAME, CSRF_HEADER
 from tokenserver.signed_urls import UrlSigner
+from tokenserver.users_cli import build_parser
+from tokenserver.users_cli import run as run_users
 
 AUDIO = b"OggS" + bytes(range(200))
 
@@ -373,3 +376,39 @@ async def test_signed_links_expire_and_cannot_be_moved_or_tampered(
             assert ok.status_code == 200  # the derivation above is the app's
             r = await anon.get(path, params={"kind": "agent_audio", **expired})
             assert r.status_code == 403 and "expired" in r.json()["error"]
+
+
+async def test_users_command_line(sqlite_store: InterviewStore, client: httpx.AsyncClient) -> None:
+    """`python -m tokenserver users ...` (in-process; test_web_ui runs the real subprocess)."""
+
+    async def users(*argv: str, stdin: str = "") -> tuple[int, str]:
+        out = io.StringIO()
+        code = await run_users(
+            build_parser().parse_args(argv), sqlite_store, stdin=io.StringIO(stdin), out=out
+        )
+        return code, out.getvalue()
+
+    code, text = await users("add", "boss@example.com", "--role", "admin", "--if-no-admin")
+    assert code == 0 and "created boss@example.com (admin)" in text
+    generated = text.rsplit("password (shown once): ", 1)[1].strip()
+    assert len(generated) >= 16
+    # a second first-admin run does nothing
+    assert await users("add", "other@example.com", "--role", "admin", "--if-no-admin") == (0, "")
+    code, text = await users("add", "rita@example.com", "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 0 and "shown once" not in text and PASSWORD not in text
+    assert (await users("add", "weak@example.com", "--password-stdin", stdin="short\n"))[0] == 1
+    assert (await users("add", "RITA@example.com", "--password-stdin", stdin=PASSWORD))[0] == 1
+    await sign_in(client, "boss@example.com", generated)
+    await sign_in(client, "rita@example.com")
+    code, text = await users("list")
+    assert "boss@example.com\tadmin\tactive" in text and "rita@example.com\trecruiter" in text
+    assert (await users("disable", "rita@example.com"))[0] == 0
+    refused = await client.post(
+        "/api/auth/sign-in", json={"email": "rita@example.com", "password": PASSWORD}
+    )
+    assert refused.status_code == 401
+    assert (await users("enable", "rita@example.com"))[0] == 0
+    code, text = await users("reset-password", "rita@example.com")
+    new = text.rsplit("password (shown once): ", 1)[1].strip()
+    await sign_in(client, "rita@example.com", new)
+    assert (await users("disable", "nobody@example.com"))[0] == 1
