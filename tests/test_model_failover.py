@@ -356,3 +356,44 @@ async def test_the_report_notes_a_failover_for_the_recruiter(sqlite_store: Inter
     notes = [r.reason for r in evaluation.report.human_review if "fallback" in r.reason]
     assert len(notes) == 1
     assert "01:15 (its replies had become slow)" in notes[0]
+
+
+async def test_stall_recovery_and_coding_silence_reach_gemini_through_the_adapter(
+    sqlite_store: InterviewStore,
+    tmp_path: Path,
+    tls: LocalTLS,
+    emulator: FakeGeminiLive,
+    silero: vad.VAD,
+) -> None:
+    """Production wraps Gemini in the failover adapter: the stall reconnect (resumption handle)
+    and the coding phase's longer end-of-speech silence must still reach the serving model."""
+    from agent.session import force_reconnect, set_end_of_speech_silence
+
+    settings = agent_settings(
+        tmp_path,
+        gemini_base_url=emulator.base_url,
+        gemini_ca_file=tls.ca_file,
+        gemini_fallback_model=FALLBACK,
+    )
+    async with interview_harness(
+        sqlite_store,
+        settings=settings,
+        llm_model=build_interview_model(settings),
+        vad_model=silero,
+        audio_input=WavMicrophone(),
+        audio_output=CapturingSpeaker(),
+        options=quick_options(reply_stall_timeout_s=60),
+    ) as h:
+        emulator.push(Reply.say("Welcome."))
+        await asyncio.wait_for(h.session.generate_reply(user_input="Hi.").wait_for_playout(), 10)
+        assert force_reconnect(h.session, voice=settings.gemini_voice)
+        await wait_for(lambda: len(emulator.state.setups) >= 2)
+        assert set_end_of_speech_silence(h.session, silence_ms=3000, voice=settings.gemini_voice)
+        await wait_for(lambda: len(emulator.state.setups) >= 3)
+    assert emulator.state.resumed_with == ["handle-1", "handle-1"]
+    assert {s["model"] for s in emulator.state.setups} == {f"models/{settings.gemini_live_model}"}
+    # google-genai writes this part of the setup in snake_case (the service accepts both)
+    config = emulator.state.setups[-1]["realtimeInputConfig"]
+    detection = config.get("automaticActivityDetection") or config["automatic_activity_detection"]
+    silence = detection.get("silenceDurationMs") or detection["silence_duration_ms"]
+    assert silence == 3000
