@@ -412,3 +412,37 @@ def test_recruiter_sees_cost_per_interview_breakdown_and_failover(
     page.goto(f"/recruiter/interviews/{free}")
     expect(page.locator("#cost-total")).to_contain_text("No cost recorded yet")
     expect(page.locator("#failover-note")).to_have_count(0)
+
+
+def test_recruiter_sees_the_plans_language_length_and_source(
+    page: Page, server: TokenServer
+) -> None:
+    created = httpx.post(
+        f"{server.base_url}/api/interviews",
+        data={
+            "consent": "true",
+            "role": "Site reliability engineer",
+            "language": "de",
+            "duration_minutes": "15",
+        },
+    ).raise_for_status()
+    interview_id = created.json()["interview_id"]
+    deadline = time.monotonic() + PLANNER_DEADLINE_S + 10
+    while (record := store_call(server, lambda s: s.get(interview_id))).plan.design is None:
+        assert time.monotonic() < deadline, "the plan was not stored"
+        time.sleep(0.2)
+    design = record.plan.design
+    assert design is not None
+    assert design.source == PlanSource.FALLBACK and design.fallback_reason
+
+    sign_in_recruiter(page)
+    page.goto(f"/recruiter/interviews/{interview_id}")
+    summary = page.locator("#plan-summary")
+    expect(summary).to_contain_text("In German (Deutsch) · 15 minutes planned")
+    expect(summary).to_contain_text(
+        f"{len(design.questions)} planned questions over {len(design.competencies)} competencies"
+    )
+    expect(page.locator("#plan-source")).to_have_text(
+        f"questions from the question bank ({design.fallback_reason})"
+    )
+    shot(page, "recruiter-plan-summary")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -121,9 +121,12 @@ class TokenServer:
 
 
 @contextmanager
-def run_token_server(tmp: Path, dist: Path) -> Iterator[TokenServer]:
+def run_token_server(
+    tmp: Path, dist: Path, *, extra_env: Mapping[str, str] | None = None
+) -> Iterator[TokenServer]:
     """`python -m tokenserver` exactly as deployed, with LIVEKIT_URL on a closed loopback port
-    (nothing listens there, so the browser's LiveKit connection is refused)."""
+    (nothing listens there, so the browser's LiveKit connection is refused). `extra_env`
+    adds settings (e.g. a planner endpoint) on top of these."""
     port = free_port()
     livekit_url = f"ws://127.0.0.1:{free_port()}"
     storage = tmp / "storage"
@@ -140,6 +143,7 @@ def run_token_server(tmp: Path, dist: Path) -> Iterator[TokenServer]:
         "RECRUITER_TOKEN": RECRUITER_TOKEN,
         "WEB_DIST_DIR": str(dist),
         "RATE_LIMIT_PER_MINUTE": "1000",
+        **(extra_env or {}),
     }
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

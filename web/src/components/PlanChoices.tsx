@@ -6,9 +6,7 @@
  * server then applies its defaults, which is what an untouched form would send anyway.
  */
 
-import { useEffect, useState } from "react";
-import { getInterviewOptions } from "../api";
-import type { InterviewOptions } from "../generated/contracts";
+import { useInterviewOptions } from "../interviewOptions";
 
 /** The candidate's choice; `null` means "not chosen": the server's default applies. */
 export interface PlanChoice {
@@ -17,18 +15,6 @@ export interface PlanChoice {
 }
 
 export type PlanChoiceField = keyof PlanChoice;
-
-type Loaded = { kind: "loading" } | { kind: "ready"; options: InterviewOptions } | { kind: "failed" };
-
-/** Options are fetched once per page load (the server lets browsers cache them for an hour). */
-let cached: Promise<InterviewOptions> | null = null;
-function loadOptions(): Promise<InterviewOptions> {
-  cached ??= getInterviewOptions().catch((e: unknown) => {
-    cached = null; // a later mount tries again
-    throw e;
-  });
-  return cached;
-}
 
 export function PlanChoices({
   value,
@@ -41,17 +27,7 @@ export function PlanChoices({
   errors: Partial<Record<PlanChoiceField, string>>;
   disabled?: boolean;
 }) {
-  const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
-  useEffect(() => {
-    let stale = false;
-    loadOptions().then(
-      (options) => !stale && setLoaded({ kind: "ready", options }),
-      () => !stale && setLoaded({ kind: "failed" }),
-    );
-    return () => {
-      stale = true;
-    };
-  }, []);
+  const loaded = useInterviewOptions();
 
   const errorSlot = (field: PlanChoiceField) =>
     errors[field] ? (

@@ -1,8 +1,8 @@
 /**
  * One interview for a recruiter: the recording with the transcript beside it (click a line
  * to seek; lines the report cites as evidence are marked), the phase and observation
- * timeline, and the report itself, embedded as the one rendered report.html. Delete asks
- * for confirmation.
+ * timeline, the report itself, embedded as the one rendered report.html, and what the
+ * interview cost (with any model failover). Delete asks for confirmation.
  */
 
 import { useEffect, useRef, useState } from "react";
@@ -11,7 +11,9 @@ import { Loading } from "../../components/StatusPanels";
 import { errorText, formatDate, formatDuration, humanize } from "../../format";
 import type { InterviewDetail } from "../../generated/contracts";
 import { Link } from "../../router";
+import { CostPanel } from "./CostPanel";
 import { DeleteInterview } from "./DeleteInterview";
+import { PlanSummary } from "./PlanSummary";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
 import { ReportPanel } from "./ReportPanel";
 import { Timeline } from "./Timeline";
@@ -78,6 +80,7 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
             {humanize(record.level)} · {humanize(record.interview_type)} · {formatDate(record.created_at)} ·{" "}
             {formatDuration(record.duration_s)}
           </p>
+          <PlanSummary plan={record.plan} />
           {record.failure_reason ? <p className="alert error">Failed: {record.failure_reason}</p> : null}
           {record.flags.length ? (
             <p className="flags">
@@ -116,6 +119,7 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
         </div>
       </div>
       <ReportPanel record={record} />
+      <CostPanel record={record} origin={origin} />
     </article>
   );
 }
