@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 INTERVIEWS_DIR = "interviews"
 AGENT_AUDIO_NAME = "agent_audio.ogg"
+BROWSER_RECORDING_NAME = "browser.webm"
+"""The candidate's browser recording, assembled from its uploaded chunks in order."""
+BROWSER_CHUNKS_DIR = "browser-chunks"
+"""Uploaded chunks not yet appended (a later index arrived first), and the append cursor."""
 EGRESS_FILE_NAME = "egress-{time}.mp4"
 """`{time}` is LiveKit's filename template, replaced by the egress service."""
 REPORT_HTML_NAME = "report.html"
