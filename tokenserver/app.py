@@ -22,6 +22,7 @@ from . import (
     prometheus_metrics,
     routes_admin,
     routes_auth,
+    routes_browser_recording,
     routes_candidate,
     routes_feedback,
     routes_health,
@@ -89,6 +90,7 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
         *routes_feedback.routes(ctx),
         *routes_recruiter.routes(ctx),
         *routes_webhook.routes(ctx),
+        *routes_browser_recording.routes(ctx),
     ]
     api_routes.append(*openapi.routes())  # GET /api/openapi.json: the whole API
     routes: list[BaseRoute] = [

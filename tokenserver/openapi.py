@@ -324,6 +324,16 @@ OPERATIONS: tuple[Operation, ...] = (
         request=Body(media="application/webhook+json", schema={"type": "string"}),
         responses={200: [Body(schema={"type": "object"})]},
     ),
+    Operation(
+        method="put",
+        path="/api/interviews/{interview_id}/browser-recording/{index}",
+        summary="One chunk of the candidate's browser recording (WebM), appended in index "
+        "order; a repeated index answers `duplicate`",
+        auth="candidate",
+        role=None,
+        request=Body(media="application/octet-stream", schema=_FILE),
+        responses={200: [Body(schema={"type": "object"})]},
+    ),
 )
 
 _PARAM = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")

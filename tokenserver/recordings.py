@@ -54,11 +54,16 @@ def pick(
     recordings: list[Recording], *, kind: RecordingKind | None, index: int | None
 ) -> Recording | None:
     """By position in the record, else the newest complete one of `kind`, else the newest
-    complete egress (video, both sides), falling back to the agent's own audio."""
+    complete egress (video, both sides), then the candidate's browser recording (video, both
+    sides), falling back to the agent's own audio."""
     if index is not None:
         return recordings[index] if 0 <= index < len(recordings) else None
     complete = [r for r in recordings if r.status == "complete" and r.location]
-    kinds = [kind] if kind is not None else [RecordingKind.EGRESS, RecordingKind.AGENT_AUDIO]
+    kinds = (
+        [kind]
+        if kind is not None
+        else [RecordingKind.EGRESS, RecordingKind.BROWSER, RecordingKind.AGENT_AUDIO]
+    )
     for k in kinds:
         of_kind = [r for r in complete if r.kind == k]
         if of_kind:
