@@ -22,6 +22,8 @@ from tests.people_support import api_key_headers, set_created_at
 from tests.web_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    RECRUITER_EMAIL,
+    RECRUITER_PASSWORD,
     TokenServer,
     ensure_web_build,
     run,
@@ -219,3 +221,35 @@ def test_feedback_of_an_interview_that_never_started(page: Page, server: TokenSe
     expect(page.get_by_role("heading", name="This interview never started")).to_be_visible()
     record = store_call(server, lambda s: s.get(created["interview_id"]))
     assert record.status == InterviewStatus.ABANDONED
+
+
+def test_recruiter_prepares_a_template_and_invites(page: Page, server: TokenServer) -> None:
+    r = page.request.post(
+        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+    )
+    assert r.ok, r.text()
+    page.goto("/recruiter/invitations")
+    expect(page.get_by_role("heading", name="Invitations", exact=True)).to_be_visible()
+    page.get_by_label("Role", exact=True).fill("Data engineer (Spark)")
+    page.get_by_label("Interview type").select_option("data_ml")
+    page.get_by_role("button", name="Add a question").click()
+    page.get_by_label("Question 1").fill("How do you size Spark executors?")
+    page.get_by_label("Ideal answer (hidden, for scoring)").fill("HIDDEN-EXECUTORS")
+    page.get_by_role("button", name="Save template").click()
+    row = page.get_by_role("form", name="Invite to Data engineer (Spark)")
+    expect(row).to_contain_text("1 own questions")
+    row.get_by_label("Candidate name").fill("Grace Invited")
+    row.get_by_role("button", name="Create invitation link").click()
+    link = page.locator("#new-invitation-url")
+    expect(link).to_contain_text("/invite/")
+    url = link.inner_text()
+    invitations = page.locator("#invitations tbody")
+    expect(invitations.get_by_role("row").filter(has_text="Grace Invited")).to_contain_text("Sent")
+
+    # the candidate opens it: the list says so; the ideal answer never reaches them
+    opened = httpx.get(f"{server.base_url}/api/invitations/{url.rsplit('/', 1)[1]}")
+    assert opened.status_code == 200 and "HIDDEN-EXECUTORS" not in opened.text
+    page.reload()
+    expect(invitations.get_by_role("row").filter(has_text="Grace Invited")).to_contain_text(
+        "Opened"
+    )
