@@ -50,6 +50,23 @@ from interview_store.accounts import (
     UserList,
     UserUpdateBody,
 )
+from interview_store.people import (
+    CandidateGroupList,
+    ConsentNotice,
+    CreatedInvitation,
+    CreatedWebhookEndpoint,
+    InterviewTemplate,
+    InvitationBody,
+    InvitationList,
+    InvitationView,
+    ProfileEmailBody,
+    ProgressResponse,
+    TemplateBody,
+    TemplateList,
+    WebhookDeliveryList,
+    WebhookEndpointBody,
+    WebhookEndpointList,
+)
 
 from .auth import CSRF_HEADER
 
@@ -102,6 +119,12 @@ _MEDIA = [
 _SIGNED = (
     Param(name="exp", schema={"type": "string"}, description="expiry of a signed link"),
     Param(name="sig", schema={"type": "string"}, description="HMAC of a signed link"),
+)
+_EXPORT_FILTER = (
+    Param(name="status", schema={"type": "string", "enum": [s.value for s in InterviewStatus]}),
+    Param(name="from", schema={"type": "string", "format": "date"}),
+    Param(name="to", schema={"type": "string", "format": "date"}),
+    Param(name="limit", schema={"type": "integer", "minimum": 1, "maximum": 5000}),
 )
 _PAGE = (
     Param(name="limit", schema={"type": "integer", "minimum": 1, "maximum": 100}),
@@ -314,6 +337,144 @@ OPERATIONS: tuple[Operation, ...] = (
         role=Role.ADMIN,
         query=_PAGE,
         responses={200: _json(AuditPage)},
+    ),
+    # --- people: consent, profiles, invitations, exports, outgoing webhooks (H14) ---
+    Operation(
+        method="get",
+        path="/api/consent",
+        summary="The notice a candidate agrees to before the device check",
+        auth="none",
+        role=None,
+        responses={200: _json(ConsentNotice)},
+    ),
+    Operation(
+        method="get",
+        path="/api/profile",
+        summary="The candidate's progress (X-Profile-Key)",
+        auth="candidate",
+        role=None,
+        responses={200: _json(ProgressResponse)},
+    ),
+    Operation(
+        method="put",
+        path="/api/profile/email",
+        summary="Set or clear the profile's optional email (X-Profile-Key)",
+        auth="candidate",
+        role=None,
+        request=Body(model=ProfileEmailBody),
+        responses={204: []},
+    ),
+    Operation(
+        method="delete",
+        path="/api/interviews/{interview_id}/mine",
+        summary="Delete my interview (participant token or X-Profile-Key)",
+        auth="candidate",
+        role=None,
+        responses={204: []},
+    ),
+    Operation(
+        method="post",
+        path="/api/templates",
+        summary="Prepare an interview template (questions with hidden ideal answers)",
+        role=Role.RECRUITER,
+        request=Body(model=TemplateBody),
+        responses={201: _json(InterviewTemplate)},
+    ),
+    Operation(
+        method="get",
+        path="/api/templates",
+        summary="Interview templates, newest first",
+        responses={200: _json(TemplateList)},
+    ),
+    Operation(
+        method="post",
+        path="/api/templates/{template_id}/invitations",
+        summary="A single-use, expiring invitation link (shown once)",
+        role=Role.RECRUITER,
+        request=Body(model=InvitationBody),
+        responses={201: _json(CreatedInvitation)},
+    ),
+    Operation(
+        method="get",
+        path="/api/invitations",
+        summary="Invitations with their status (sent, opened, started, completed, expired)",
+        query=(Param(name="template_id", schema={"type": "string"}),),
+        responses={200: _json(InvitationList)},
+    ),
+    Operation(
+        method="get",
+        path="/api/invitations/{token}",
+        summary="The candidate's view of an invitation (the link is the credential)",
+        auth="none",
+        role=None,
+        responses={200: _json(InvitationView)},
+    ),
+    Operation(
+        method="get",
+        path="/api/candidates",
+        summary="Interviews grouped by candidate (profile or invitation)",
+        query=(Param(name="limit", schema={"type": "integer", "minimum": 1, "maximum": 1000}),),
+        responses={200: _json(CandidateGroupList)},
+    ),
+    Operation(
+        method="get",
+        path="/api/exports/reports.{fmt}",
+        summary="Reports as CSV or JSON (audit-logged; or a signed link from /api/exports/link)",
+        auth="signed",
+        role=Role.RECRUITER,
+        query=(*_EXPORT_FILTER, *_SIGNED),
+        responses={
+            200: [
+                Body(media="text/csv", schema={"type": "string"}),
+                Body(schema={"type": "array", "items": {"type": "object"}}),
+            ]
+        },
+    ),
+    Operation(
+        method="get",
+        path="/api/exports/link",
+        summary="A short-lived signed download link for an export (audit-logged)",
+        role=Role.RECRUITER,
+        query=(
+            Param(name="format", schema={"type": "string", "enum": ["csv", "json"]}),
+            *_EXPORT_FILTER,
+        ),
+        responses={
+            200: [Body(schema={"type": "object", "properties": {"url": {"type": "string"}}})]
+        },
+    ),
+    Operation(
+        method="post",
+        path="/api/webhooks",
+        summary="Add an outgoing webhook URL (the signing secret is shown once)",
+        role=Role.ADMIN,
+        request=Body(model=WebhookEndpointBody),
+        responses={201: _json(CreatedWebhookEndpoint)},
+    ),
+    Operation(
+        method="get",
+        path="/api/webhooks",
+        summary="Outgoing webhook URLs",
+        role=Role.ADMIN,
+        responses={200: _json(WebhookEndpointList)},
+    ),
+    Operation(
+        method="delete",
+        path="/api/webhooks/{endpoint_id}",
+        summary="Remove an outgoing webhook URL and its delivery log",
+        role=Role.ADMIN,
+        responses={204: []},
+    ),
+    Operation(
+        method="get",
+        path="/api/webhooks/deliveries",
+        summary="The delivery log of outgoing webhooks, newest first",
+        role=Role.ADMIN,
+        query=(
+            Param(name="endpoint_id", schema={"type": "string"}),
+            Param(name="limit", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
+        ),
+        responses={200: _json(WebhookDeliveryList)},
     ),
     Operation(
         method="post",
