@@ -121,6 +121,7 @@ class _RawClient:
 def _create_request(host: str, port: int) -> bytes:
     boundary = "benchboundary7MA4YWxkTrZu0gW"
     body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="consent"\r\n\r\ntrue\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="role"\r\n\r\n'
         f"Backend engineer\r\n--{boundary}--\r\n"
     ).encode()
