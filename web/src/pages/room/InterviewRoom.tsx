@@ -6,7 +6,6 @@
 
 import {
   type AgentState,
-  BarVisualizer,
   RoomAudioRenderer,
   StartAudio,
   TrackToggle,
@@ -22,6 +21,7 @@ import { ConnectionState, Track } from "livekit-client";
 import { useEffect, useRef, useState } from "react";
 import { phaseLabel } from "../../phases";
 import { errorName } from "../../format";
+import { AVATAR_ATTRIBUTE, InterviewerMedia } from "./InterviewerMedia";
 
 /** Participant attributes the interviewer agent publishes (agent/ writes them). */
 export const PHASE_ATTRIBUTE = "interview.phase";
@@ -51,7 +51,7 @@ interface Props {
 
 export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoined, onAgentLeft, onLeave }: Props) {
   const room = useRoomContext();
-  const { agent, state, audioTrack, agentAttributes } = useVoiceAssistant();
+  const { agent, state, audioTrack, videoTrack, agentAttributes } = useVoiceAssistant();
   const connection = useConnectionState();
   const [captionsOn, setCaptionsOn] = useState(true);
 
@@ -100,7 +100,12 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
       ) : null}
       <div className="stage">
         <div className="agent-tile" data-state={shownState}>
-          <BarVisualizer state={agent ? state : undefined} track={audioTrack} barCount={7} className="agent-bars" aria-hidden="true" />
+          <InterviewerMedia
+            state={agent ? state : undefined}
+            audioTrack={audioTrack}
+            videoTrack={videoTrack}
+            avatarStatus={agentAttributes?.[AVATAR_ATTRIBUTE]}
+          />
           <p className="agent-state" id="agent-state" aria-live="polite">{stateText}</p>
           <StartAudio label="Click to hear the interviewer" className="button primary" />
         </div>
