@@ -4,18 +4,17 @@
  * browser only checks what would waste an upload (file type and size) or a round trip.
  */
 
-import { type DragEvent, type FormEvent, useRef, useState } from "react";
+import { type DragEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, createInterview } from "../api";
 import { ConsentStep } from "../components/ConsentStep";
 import { appendPlanChoice, type PlanChoice, PlanChoices } from "../components/PlanChoices";
 import { formatBytes } from "../format";
+import { codePoints, FALLBACK_LIMITS, type FormLimits, loadFormLimits } from "../formLimits";
 import { type InterviewType, InterviewTypeValues, type Level, LevelValues } from "../generated/contracts";
 import { navigate } from "../router";
 import { saveInterview } from "../session";
 
 const MAX_CV_BYTES = 5 * 1024 * 1024;
-const MAX_ROLE = 200;
-const MAX_JD = 20_000;
 const DRAFT_KEY = "setup.draft";
 
 /** Copy for each level the contract defines; `Record<Level, …>` fails to compile if one is missing. */
@@ -97,6 +96,10 @@ export function SetupPage() {
   const [pending, setPending] = useState<FormData | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const [limits, setLimits] = useState<FormLimits>(FALLBACK_LIMITS);
+  useEffect(() => {
+    loadFormLimits().then(setLimits, () => undefined);
+  }, []);
 
   const update = <K extends keyof Draft>(key: K, value: Draft[K]): void => {
     setDraft((d) => ({ ...d, [key]: value }));
@@ -131,6 +134,18 @@ export function SetupPage() {
       setErrors({ role: "Tell us the role or topic you want to practise." });
       form.current?.querySelector<HTMLElement>("[name=role]")?.focus();
       return;
+    }
+    // the limits the server applies, counted as it counts (code points): say so at the field
+    // instead of sending a form that will be refused
+    for (const field of ["role", "job_description", "candidate_name"] as const) {
+      const length = codePoints(draft[field]);
+      if (length > limits[field]) {
+        setErrors({
+          [field]: `This is ${length.toLocaleString()} characters; keep it to ${limits[field].toLocaleString()}.`,
+        });
+        form.current?.querySelector<HTMLElement>(`[name=${field}]`)?.focus();
+        return;
+      }
     }
     const data = new FormData();
     data.set("role", draft.role.trim());
@@ -220,8 +235,11 @@ export function SetupPage() {
         />
         <p className="hint" id="role-hint">
           What you are interviewing for.{" "}
-          <span className={`counter${draft.role.length > MAX_ROLE ? " over" : ""}`} aria-hidden="true">
-            {draft.role.length}/{MAX_ROLE}
+          <span
+            className={`counter${codePoints(draft.role) > limits.role ? " over" : ""}`}
+            aria-hidden="true"
+          >
+            {codePoints(draft.role)}/{limits.role}
           </span>
         </p>
         {errorSlot("role")}
@@ -289,8 +307,12 @@ export function SetupPage() {
           value={draft.job_description}
           onChange={(e) => update("job_description", e.target.value)}
         />
-        <span className={`counter${draft.job_description.length > MAX_JD ? " over" : ""}`} id="jd-hint">
-          {draft.job_description.length.toLocaleString()}/{MAX_JD.toLocaleString()} characters
+        <span
+          className={`counter${codePoints(draft.job_description) > limits.job_description ? " over" : ""}`}
+          id="jd-hint"
+        >
+          {codePoints(draft.job_description).toLocaleString()}/{limits.job_description.toLocaleString()}{" "}
+          characters
         </span>
         {errorSlot("job_description")}
       </div>
