@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -253,3 +254,65 @@ def test_recruiter_prepares_a_template_and_invites(page: Page, server: TokenServ
     expect(invitations.get_by_role("row").filter(has_text="Grace Invited")).to_contain_text(
         "Opened"
     )
+
+
+AXE = Path(__file__).resolve().parent.parent / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("which", ["consent", "invite", "progress", "recruiter"])
+def test_people_pages_pass_axe_wcag_aa(
+    browser: Browser, server: TokenServer, which: str, scheme: str
+) -> None:
+    # axe is injected as a script: this context alone bypasses the app's CSP to allow it
+    context = browser.new_context(base_url=server.base_url, bypass_csp=True, color_scheme=scheme)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    if which == "consent":
+        page.goto("/")
+        page.get_by_label("Role or topic").fill("Analyst")
+        page.get_by_role("button", name="Continue to device check").click()
+        expect(
+            page.get_by_role("heading", name="Before you start: what is recorded")
+        ).to_be_visible()
+    elif which == "invite":
+        headers = recruiter(server)
+        template = httpx.post(
+            f"{server.base_url}/api/templates", headers=headers, json={"role": "Analyst"}
+        ).json()
+        token = httpx.post(
+            f"{server.base_url}/api/templates/{template['id']}/invitations",
+            headers=headers,
+            json={},
+        ).json()["token"]
+        page.goto(f"/invite/{token}")
+        expect(page.get_by_role("heading", name="You are invited to an interview")).to_be_visible()
+    elif which == "progress":
+        created = httpx.post(
+            f"{server.base_url}/api/interviews", data={"consent": "true", "role": "Analyst"}
+        ).json()
+
+        async def evaluate(store: InterviewStore) -> None:
+            await store.set_status(created["interview_id"], InterviewStatus.ENDED)
+            await store.save_report(created["interview_id"], stored_report(created["interview_id"]))
+
+        store_call(server, evaluate)
+        page.goto(f"/progress#key={created['profile_key']}")
+        expect(page.locator("canvas#chart-scores")).to_be_visible()
+    else:
+        r = page.request.post(
+            "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+        )
+        assert r.ok, r.text()
+        page.goto("/recruiter/invitations")
+        expect(page.get_by_role("heading", name="Templates")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+    )
+    problems = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]
+    ]
+    context.close()
+    assert not problems, problems
