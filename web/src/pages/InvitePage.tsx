@@ -86,8 +86,9 @@ export function InvitePage({ token }: { token: string }) {
     data.set("consent", "true");
     setBusy(true);
     try {
-      saveInterview(await createInterview(data));
-      navigate("/check");
+      const created = saveInterview(await createInterview(data));
+      // a plan still being written: its progress page continues to the device check
+      navigate(created.status === "preparing" ? "/preparing" : "/check");
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, String(e));
       setPending(null);
