@@ -170,7 +170,7 @@ async def test_unused_token_makes_the_interview_abandoned(sqlite_store: Intervie
 
 
 async def test_candidate_deletes_own_interview(sqlite_store: InterviewStore) -> None:
-    async with people_client(sqlite_store) as (client, _ctx):
+    async with people_client(sqlite_store) as (client, ctx):
         mine = await create_interview(client)
         live = await create_interview(client, profile_key=mine["profile_key"])
         await sqlite_store.save_plan(
@@ -188,6 +188,10 @@ async def test_candidate_deletes_own_interview(sqlite_store: InterviewStore) -> 
             await client.delete(path, headers=bearer(mine["participant_token"]))
         ).status_code == 204
         assert await sqlite_store.get(mine["interview_id"]) is None
+        entries, _ = await ctx.auth.accounts.audit_page(limit=5, offset=0)
+        assert [(e.actor, e.action.value, e.target) for e in entries] == [
+            ("candidate (participant token)", "interview.deleted", mine["interview_id"])
+        ]
         assert (
             await client.delete(path, headers=bearer(mine["participant_token"]))
         ).status_code == 403

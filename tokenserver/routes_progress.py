@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from interview_store import InterviewRecord, InterviewStatus
+from interview_store.accounts import AuditAction
 from interview_store.people import (
     ProfileEmailBody,
     ProgressInterview,
@@ -24,6 +25,7 @@ from interview_store.people import (
 )
 
 from .app_context import AppContext
+from .auth import bearer_token
 from .consent import notice
 from .errors import ApiError
 from .json_body import read_json
@@ -77,6 +79,10 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         if record.status == InterviewStatus.LIVE:
             raise ApiError(409, "The interview is still running; leave the room first.")
         await ctx.store.delete(record.id)
+        by = "participant token" if bearer_token(request) is not None else "profile key"
+        await ctx.auth.accounts.audit(
+            actor=f"candidate ({by})", action=AuditAction.INTERVIEW_DELETED, target=record.id
+        )
         logger.info("interview deleted by the candidate", extra={"interview_id": record.id})
         return Response(status_code=204)
 
