@@ -24,8 +24,12 @@ from . import (
     routes_auth,
     routes_browser_recording,
     routes_candidate,
+    routes_exports,
     routes_feedback,
     routes_health,
+    routes_invitations,
+    routes_outgoing_webhooks,
+    routes_progress,
     routes_recruiter,
     routes_webhook,
 )
@@ -35,6 +39,7 @@ from .cv_parsing import CVParser
 from .errors import ApiError, handle_api_error, handle_http_exception
 from .log import install_request_ids
 from .middleware import RequestContextMiddleware
+from .people_context import PeopleContext
 from .planning import Planner, PlanPreparer
 from .ratelimit import RateLimiter
 from .security_headers import SecurityHeadersMiddleware
@@ -82,6 +87,7 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
             )
         ),
         plans=PlanPreparer(store=store, planner=Planner.from_settings(settings)),
+        people=PeopleContext.build(settings, store),
     )
     api_routes = [
         *routes_auth.routes(ctx),
@@ -91,6 +97,10 @@ def create_app(settings: TokenServerSettings, store: InterviewStore) -> Starlett
         *routes_recruiter.routes(ctx),
         *routes_webhook.routes(ctx),
         *routes_browser_recording.routes(ctx),
+        *routes_invitations.routes(ctx),
+        *routes_progress.routes(ctx),
+        *routes_exports.routes(ctx),
+        *routes_outgoing_webhooks.routes(ctx),
     ]
     api_routes.append(*openapi.routes())  # GET /api/openapi.json: the whole API
     routes: list[BaseRoute] = [
