@@ -169,6 +169,8 @@ async def test_room_shows_agent_state_captions_phase_and_time_left(
     await expect(state).to_have_text(re.compile(r"^Interviewer: "), timeout=AGENT_MS)
     await expect(page.locator("#phase")).to_have_text("Intro", timeout=AGENT_MS)
     await expect(page.locator("#phase")).to_have_attribute("data-phase", "intro")
+    # the candidate agreed to recording: the room says it is on
+    await expect(page.locator("#recording-indicator")).to_have_text("Recording")
     # the agent publishes the seconds left; the page counts down from them between updates
     remaining = page.locator("#remaining")
     await expect(remaining).to_have_text(re.compile(r"^\d+:\d\d left$"), timeout=AGENT_MS)
