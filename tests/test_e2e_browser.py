@@ -3,7 +3,8 @@ skimage's astronaut) and a fake microphone (espeak-ng speaking the candidate's a
 silence), joins a real `livekit-server` on loopback through the token server; the real agent
 worker (Gemini being the Live emulator) interviews it; leaving ends the interview through the
 server's signed `room_finished` webhook; the real evals worker reports; the recruiter page
-shows the report and plays the recording.
+shows the report and plays the page's own recording (camera + both voices, uploaded in chunks:
+there is no egress here).
 
 Everything is asserted where it lands: the greeting's energy in the browser's WebAudio graph on
 the remote track, the candidate's audio at the emulator, rows in the store, captions and the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sys
 import time
 import wave
@@ -24,6 +26,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 import psutil
 import pytest
@@ -224,6 +227,33 @@ async def open_room(page: Page, created: dict[str, str]) -> None:
     await page.goto("/room")
 
 
+def probe_webm(path: Path) -> tuple[float, float]:
+    """Decode the recording with PyAV: seconds of video decoded, and the audio's peak RMS
+    (int16 scale) over 20 ms windows."""
+    with av.open(str(path)) as container:
+        assert container.streams.video and container.streams.audio, container.streams
+        video = container.streams.video[0]
+        times = [
+            float(f.pts * video.time_base)
+            for f in container.decode(video)
+            if f.pts is not None and video.time_base is not None
+        ]
+    with av.open(str(path)) as container:
+        samples = [
+            f.to_ndarray().astype(np.float32).reshape(-1)
+            * (32768.0 if f.format.name.startswith("flt") else 1.0)  # float: to int16 scale
+            for f in container.decode(container.streams.audio[0])
+        ]
+    pcm = np.concatenate(samples) if samples else np.zeros(1, dtype=np.float32)
+    windows = pcm[: len(pcm) // 960 * 960].reshape(-1, 960)
+    level = float(np.sqrt((windows**2).mean(axis=1)).max()) if len(windows) else 0.0
+    return (max(times) - min(times) if times else 0.0), level
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def add_recruiter(platform: E2EPlatform) -> None:
     """A recruiter account, made the way an operator makes it (the store's settings only)."""
     proc = await asyncio.create_subprocess_exec(
@@ -320,17 +350,34 @@ async def test_interview_in_the_browser_from_greeting_to_the_recruiters_report(
     assert record.failure_reason is None
     assert any(r.kind == "agent_audio" and r.status == "complete" for r in record.recordings)
 
-    # 6. the recruiter page shows the report and plays the recording beside the transcript
+    # 6. the page's own recording (camera + both voices) arrived as the `browser` recording
+    (browser_rec,) = [r for r in record.recordings if r.kind == "browser"]
+    assert browser_rec.location == f"interviews/{iid}/browser.webm"
+    webm = platform.storage_dir / browser_rec.location
+    await platform.wait_until(
+        lambda: _true(webm.stat().st_size > 50_000), timeout_s=10, what="uploaded chunks"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copyfile(webm, ARTIFACTS / "e2e-browser-recording.webm")
+    video_s, audio_level = await asyncio.to_thread(probe_webm, webm)
+    assert video_s > 5.0, f"{video_s} s of decodable video"
+    assert audio_level > 500, "the mixed voices are in the recording"
+
+    # 7. the recruiter page shows the report and plays the browser recording (a <video>)
+    # beside the transcript; a click on a line seeks the player there
     await add_recruiter(platform)
     await page.goto(f"/recruiter/interviews/{iid}")
     await page.get_by_label("Email").fill(RECRUITER_EMAIL)
     await page.get_by_label("Password").fill(RECRUITER_PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator("#report-title")).to_be_visible(timeout=AGENT_MS)
-    player = page.locator(".player")
+    player = page.locator("video.player")
     await expect(player).to_have_count(1)
+    await expect(player).to_have_attribute("src", re.compile(r"/recording\?"))
     await poll(page, "() => document.querySelector('.player').readyState >= 1", timeout_s=10)
-    duration = await player.evaluate("el => el.duration")
-    assert duration > 1.0, duration
+    size = await player.evaluate("el => [el.videoWidth, el.videoHeight]")
+    assert size[0] > 0 and size[1] > 0, size
     await expect(page.locator(".transcript")).to_contain_text("payment service")
+    await page.locator(".transcript button", has_text="payment service").first.click()
+    await poll(page, "() => document.querySelector('.player').currentTime > 1", timeout_s=10)
     await page.screenshot(path=str(ARTIFACTS / "e2e-browser-recruiter.png"), full_page=True)

@@ -24,12 +24,16 @@ export function interviewSpan(record: InterviewDetail): { origin: number; length
   return { origin, length: Math.max(1, Math.max(ended, ...times) - origin, recorded) };
 }
 
-/** The newest complete egress (video, both sides), else the newest complete recording. */
+/**
+ * The newest complete egress (video, both sides), else the candidate's browser recording
+ * (video, both sides), else the newest complete recording.
+ */
 export function pickRecording(
   recordings: RecordingEntry[],
 ): { recording: RecordingEntry; index: number } | null {
   const complete = recordings
     .map((recording, index) => ({ recording, index }))
     .filter(({ recording }) => recording.status === "complete" && recording.location);
-  return complete.filter(({ recording }) => recording.kind === "egress").at(-1) ?? complete.at(-1) ?? null;
+  const newest = (kind: string) => complete.filter(({ recording }) => recording.kind === kind).at(-1);
+  return newest("egress") ?? newest("browser") ?? complete.at(-1) ?? null;
 }

@@ -22,6 +22,7 @@ import { useEffect, useRef, useState } from "react";
 import { phaseLabel } from "../../phases";
 import { errorName } from "../../format";
 import { AVATAR_ATTRIBUTE, InterviewerMedia } from "./InterviewerMedia";
+import { useBrowserRecording } from "./browserRecording";
 
 /** Participant attributes the interviewer agent publishes (agent/ writes them). */
 export const PHASE_ATTRIBUTE = "interview.phase";
@@ -54,6 +55,7 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
   const { agent, state, audioTrack, videoTrack, agentAttributes } = useVoiceAssistant();
   const connection = useConnectionState();
   const [captionsOn, setCaptionsOn] = useState(true);
+  useBrowserRecording(room, Boolean(agent)); // what recruiters watch where no egress runs
 
   // the interviewer should join within agentWaitS; once it has, its leaving ends the interview
   const seen = useRef(false);
