@@ -152,6 +152,7 @@ async def test_full_interview_over_gemini_live_with_real_audio(
         "explain_concept",
         "flag_followup",
         "give_hint",
+        "record_answer_outcome",
         "transition_section",
     ]
     assert "CURRENT PHASE: intro" in setup["systemInstruction"]["parts"][0]["text"]
