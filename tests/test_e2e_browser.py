@@ -32,10 +32,10 @@ import psutil
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright, expect
-from skimage import data
 
 from interview_store import InterviewRecord, InterviewStatus
 from testkit.audio_io import espeak_wav
+from testkit.fake_media import astronaut_y4m
 from testkit.gemini_api import FakeGeminiApi
 from testkit.gemini_api import Reply as GeminiApiReply
 from testkit.gemini_live import FakeGeminiLive, Reply
@@ -136,30 +136,6 @@ def answer_wav(path: Path) -> Path:
         out.setsampwidth(2)
         out.setframerate(48_000)
         out.writeframes(np.concatenate([quiet, pcm[idx], tail]).tobytes())
-    return path
-
-
-def astronaut_y4m(path: Path, *, frames: int = 10, fps: int = 10) -> Path:
-    """A webcam-like head-and-shoulders crop of skimage's astronaut as a 4:2:0 y4m (what
-    Chromium's fake capture reads; it loops the file)."""
-    rgb = data.astronaut()[0:300, 60:360]  # type: ignore[no-untyped-call]  # skimage is untyped
-    rgb = np.repeat(np.repeat(rgb, 2, axis=0), 2, axis=1)[:, :, :3].astype(np.float32)  # 600x600
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
-    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
-    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
-
-    def sub(plane: np.ndarray) -> np.ndarray:  # 2x2 average: 4:2:0 chroma
-        return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) / 4
-
-    planes = [np.clip(p, 0, 255).astype(np.uint8).tobytes() for p in (y, sub(u), sub(v))]
-    height, width = y.shape
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n")
-            for plane in planes:
-                f.write(plane)
     return path
 
 
