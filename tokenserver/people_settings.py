@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
+
+from interview_store import StoreSettings
 
 
-class PeopleSettings(BaseSettings):
+class PeopleSettings(StoreSettings):
+    """A `StoreSettings` like every other mixin of `TokenServerSettings`: pydantic merges the
+    bases' `model_config` in order, so a plain `BaseSettings` base would reset `env_file` and the
+    token server would stop reading `.env`."""
+
     self_serve_enabled: bool = True
     """Self-serve practice (the open form). Screening deployments set it false: then only an
     invitation link creates an interview."""
