@@ -270,6 +270,16 @@ async def test_role_matrix_over_every_endpoint(
             ("PATCH", f"/api/users/{target.id}", {"role": "viewer"}, Role.ADMIN),
             ("POST", f"/api/users/{target.id}/reset-password", None, Role.ADMIN),
             ("GET", "/api/audit", None, Role.ADMIN),
+            # invitations, candidates, exports, outgoing webhooks (the people endpoints)
+            ("GET", "/api/templates", None, Role.VIEWER),
+            ("GET", "/api/invitations", None, Role.VIEWER),
+            ("GET", "/api/candidates", None, Role.VIEWER),
+            ("POST", "/api/templates", {"role": "Site reliability engineer"}, Role.RECRUITER),
+            ("GET", "/api/exports/reports.json", None, Role.RECRUITER),
+            ("GET", "/api/exports/reports.csv", None, Role.RECRUITER),
+            ("GET", "/api/exports/link", None, Role.RECRUITER),
+            ("GET", "/api/webhooks", None, Role.ADMIN),
+            ("GET", "/api/webhooks/deliveries", None, Role.ADMIN),
         ]
 
     for method, url, body, _ in await endpoints():
