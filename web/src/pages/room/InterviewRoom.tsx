@@ -23,6 +23,8 @@ import { phaseLabel } from "../../phases";
 import { errorName } from "../../format";
 import { AVATAR_ATTRIBUTE, InterviewerMedia } from "./InterviewerMedia";
 import { useBrowserRecording } from "./browserRecording";
+import { CodingPanel } from "./coding/CodingPanel";
+import { PROBLEM_ID_ATTRIBUTE } from "./coding/codingRpc";
 
 /** Participant attributes the interviewer agent publishes (agent/ writes them). */
 export const PHASE_ATTRIBUTE = "interview.phase";
@@ -113,6 +115,9 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
         </div>
         <SelfView />
       </div>
+      {phase === "coding" && agent && agentAttributes?.[PROBLEM_ID_ATTRIBUTE] ? (
+        <CodingPanel agentIdentity={agent.identity} problemId={agentAttributes[PROBLEM_ID_ATTRIBUTE]} />
+      ) : null}
       {captionsOn ? <Captions /> : null}
       <div className="controls" role="toolbar" aria-label="Call controls">
         <MediaToggles onDeviceError={deviceError} />
