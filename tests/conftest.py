@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +24,26 @@ from testkit.gemini_live import FakeGeminiLive
 from testkit.livekit_server import require_livekit_server
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave with pytest's own status once it has reported everything, skipping interpreter
+    teardown: the livekit rtc SDK's native runtime (Rust, behind its FFI) still has tasks when
+    Python finalises after the in-process room tests, and it panics there ("panic in a function
+    that cannot unwind"), aborting a green run with status 134."""
+    status = config.stash.get(_EXIT_STATUS, None)
+    if status is None:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)
 
 
 def postgres_admin_url() -> str | None:
