@@ -247,7 +247,7 @@ class InterviewAvatar:
         when no avatar was attempted."""
         if self._status is None:
             return None
-        minutes = round(self.active_s / 60, 4)
+        minutes = self._minutes()
         price = self._options.price_per_minute_usd
         return CostLine(
             source=CostSource.AVATAR,
@@ -331,8 +331,12 @@ class InterviewAvatar:
             "reason": reason,
             "error": error,
             "active_s": active,
-            "minutes": round(active / 60, 4),
+            "minutes": self._minutes(),
         }
+
+    def _minutes(self) -> float:
+        """The billed minutes, rounded once: the `ended` event and the cost line must agree."""
+        return round(self.active_s / 60, 4)
 
     async def _close_provider(self) -> None:
         try:
