@@ -4,6 +4,7 @@ live interviewer's test doubles."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import uuid
@@ -152,16 +153,33 @@ async def shared_platform(
     token server and a registered agent worker costs ~10 s on 2 busy cores, so the tests of a
     module share it, each with its own interview. Tests using it run on the module's loop
     (`pytest.mark.asyncio(loop_scope="module")`), where the emulators live."""
+    async with running_platform(
+        tmp_path_factory, tls, name="e2e", extra_env=dict(E2E_SHARED_ENV)
+    ) as platform:
+        yield platform
+
+
+@contextlib.asynccontextmanager
+async def running_platform(
+    tmp_path_factory: pytest.TempPathFactory,
+    tls: LocalTLS,
+    *,
+    name: str,
+    extra_env: dict[str, str],
+    evals: bool = True,
+) -> AsyncIterator[E2EPlatform]:
+    """The platform's processes against the Gemini emulators (frame reviews find nothing),
+    started off the loop and stopped however the module ends."""
     async with FakeGeminiLive(ssl_context=tls.server_context()) as live, FakeGeminiApi() as api:
         api.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
         platform = E2EPlatform(
-            workdir=tmp_path_factory.mktemp("e2e"),
+            workdir=tmp_path_factory.mktemp(name),
             live=live,
             api=api,
             ca_file=tls.ca_file,
-            extra_env=dict(E2E_SHARED_ENV),
+            extra_env=extra_env,
         )
-        await asyncio.to_thread(platform.start)
+        await asyncio.to_thread(platform.start, evals=evals)
         try:
             yield platform
         finally:

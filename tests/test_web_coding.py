@@ -21,11 +21,10 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from interview_store.vocabulary import EventKind
 from problem_bank import default_bank
-from testkit.gemini_api import FakeGeminiApi
-from testkit.gemini_api import Reply as GeminiApiReply
-from testkit.gemini_live import FakeGeminiLive, Reply
+from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
+from tests.conftest import running_platform
 from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
 
 pytestmark = [
@@ -47,20 +46,14 @@ async def platform(
     livekit_server_binary: Path, tmp_path_factory: pytest.TempPathFactory, tls: LocalTLS
 ) -> AsyncIterator[E2EPlatform]:
     dist = ensure_web_build()
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as live, FakeGeminiApi() as gapi:
-        gapi.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
-        platform = E2EPlatform(
-            workdir=tmp_path_factory.mktemp("web-coding"),
-            live=live,
-            api=gapi,
-            ca_file=tls.ca_file,
-            extra_env={"WEB_DIST_DIR": str(dist)},
-        )
-        await asyncio.to_thread(platform.start, evals=False)
-        try:
-            yield platform
-        finally:
-            await asyncio.to_thread(platform.stop)
+    async with running_platform(
+        tmp_path_factory,
+        tls,
+        name="web-coding",
+        extra_env={"WEB_DIST_DIR": str(dist)},
+        evals=False,
+    ) as platform:
+        yield platform
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -23,11 +23,10 @@ import pytest_asyncio
 from livekit import api
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from testkit.gemini_api import FakeGeminiApi
-from testkit.gemini_api import Reply as GeminiApiReply
-from testkit.gemini_live import FakeGeminiLive, Reply
+from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
+from tests.conftest import running_platform
 from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
 
 pytestmark = [
@@ -52,20 +51,14 @@ async def platform(
 ) -> AsyncIterator[E2EPlatform]:
     """livekit-server, the token server serving the built web client, one agent worker."""
     dist = ensure_web_build()
-    async with FakeGeminiLive(ssl_context=tls.server_context()) as live, FakeGeminiApi() as gapi:
-        gapi.responder = lambda _req: GeminiApiReply(text='{"findings": []}')
-        platform = E2EPlatform(
-            workdir=tmp_path_factory.mktemp("web-room"),
-            live=live,
-            api=gapi,
-            ca_file=tls.ca_file,
-            extra_env={"WEB_DIST_DIR": str(dist)},
-        )
-        await asyncio.to_thread(platform.start, evals=False)
-        try:
-            yield platform
-        finally:
-            await asyncio.to_thread(platform.stop)
+    async with running_platform(
+        tmp_path_factory,
+        tls,
+        name="web-room",
+        extra_env={"WEB_DIST_DIR": str(dist)},
+        evals=False,
+    ) as platform:
+        yield platform
 
 
 def silence_wav(path: Path, *, seconds: float = 2.0) -> Path:
