@@ -55,6 +55,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import io
 import json
 import math
 import ssl
@@ -65,6 +66,7 @@ from enum import Enum
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -163,6 +165,10 @@ class LiveState:
     tool_responses: list[dict[str, Any]] = field(default_factory=list)
     audio_bytes: int = 0
     video_frames: list[tuple[str, int]] = field(default_factory=list)
+    """(mime type, bytes) of every `realtimeInput` video frame, in arrival order."""
+    video_sizes: list[tuple[int, int] | None] = field(default_factory=list)
+    """(width, height) of the same frames, read from the image header (None: not an image
+    Pillow can open): tells apart sources that differ in shape, e.g. a camera and a screen."""
     user_turns: int = 0
     replies_sent: int = 0
     """Model turns completed (`turnComplete` after the whole reply; interrupted ones excluded)."""
@@ -453,6 +459,7 @@ class _Connection:
         if video is not None:
             data = base64.urlsafe_b64decode(_pad(video.get("data", "")))
             st.video_frames.append((_get(video, "mimeType", "mime_type"), len(data)))
+            st.video_sizes.append(_image_size(data))
             self._context.add(ContextTurn.of("user", "", **{IMAGE: FRAME_TOKENS}))
         if _get(ri, "activityStart", "activity_start") is not None:
             self._speech_started()
@@ -737,6 +744,15 @@ class _Connection:
                 return False
             await asyncio.sleep(0)  # let the client's audio (a barge-in) through between chunks
         return True
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the header only (Pillow opens lazily: no decoding per frame)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (OSError, ValueError):
+        return None
 
 
 def _pad(b64: str) -> str:

@@ -11,6 +11,7 @@ values, at two points: what the project passes to the plugin (a spy around the p
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import math
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,7 @@ from livekit.agents import Agent, AgentSession
 from livekit.agents.metrics import RealtimeModelMetrics
 from livekit.agents.testing import fake_job_context
 from livekit.plugins import google
+from PIL import Image
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
@@ -361,6 +363,30 @@ async def test_activity_signals_drive_turns_when_automatic_detection_is_off(
         if m.server_content and m.server_content.input_transcription
     )
     assert heard == "Manual turn" and live.state.user_turns == 1
+
+
+async def test_video_frames_are_recorded_with_their_size(
+    live: FakeGeminiLive, tls: LocalTLS
+) -> None:
+    """The browser tests tell a camera from a screen share by the frames' shape."""
+
+    def jpeg(width: int, height: int) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (width, height), (200, 40, 40)).save(buf, format="JPEG")
+        return buf.getvalue()
+
+    live.push(Reply.say("Seen."))
+    frames = [jpeg(64, 36), jpeg(30, 30), b"not an image"]
+    async with client_for(live, tls).aio.live.connect(model=MODEL, config={}) as session:
+        for data in frames:
+            await session.send_realtime_input(video=types.Blob(data=data, mime_type="image/jpeg"))
+        # one websocket, handled in order: once this turn is answered the frames were seen
+        await session.send_client_content(
+            turns=types.Content(role="user", parts=[types.Part(text="Look")]), turn_complete=True
+        )
+        await collect(session, turn_complete)
+    assert live.state.video_frames == [("image/jpeg", len(data)) for data in frames]
+    assert live.state.video_sizes == [(64, 36), (30, 30), None]
 
 
 # --- setup validation -----------------------------------------------------------------------------
