@@ -274,7 +274,10 @@ def _check_identifier(kind: str, name: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every field is sent (defaults too), so the exported JSON Schema marks every field required
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class Parameter(_Strict):
@@ -388,24 +391,52 @@ class Problem(_Strict):
                     raise ValueError(f"{field}.{language} does not define {name!r}")
         return self
 
-    def candidate_view(self) -> dict[str, Any]:
+    def candidate_problem(self) -> CandidateProblem:
         """What may be shown to a candidate (and snapshotted into the record): no reference
         solution, no hidden tests, no hints (those are given one at a time)."""
-        return self.model_dump(
-            mode="json",
-            include={
-                "id",
-                "title",
-                "difficulty",
-                "topics",
-                "statement",
-                "examples",
-                "constraints",
-                "signature",
-                "starter",
-                "visible_tests",
-            },
-        ) | {"hidden_test_count": len(self.hidden_tests), "hint_count": len(self.hints)}
+        return CandidateProblem(
+            id=self.id,
+            title=self.title,
+            difficulty=self.difficulty,
+            topics=self.topics,
+            statement=self.statement,
+            examples=self.examples,
+            constraints=self.constraints,
+            signature=self.signature,
+            starter=self.starter,
+            visible_tests=self.visible_tests,
+            hidden_test_count=len(self.hidden_tests),
+            hint_count=len(self.hints),
+        )
+
+    def candidate_view(self) -> dict[str, Any]:
+        """`candidate_problem()` as JSON values: the shape of the record's PROBLEM rows and of
+        the page's `coding.problem` answer."""
+        return self.candidate_problem().model_dump(mode="json")
+
+
+class CandidateProblem(_Strict):
+    """The candidate's view of a `Problem`, built only by `Problem.candidate_problem()`.
+
+    A model of its own (not a dict) because it crosses to the browser and into the record:
+    the web client's types are generated from it (`python -m agent.coding.json_schema`).
+    Field order is the JSON's key order, which records already hold; keep it.
+    """
+
+    id: str
+    title: str
+    difficulty: Difficulty
+    topics: list[str]
+    statement: str
+    examples: list[Example]
+    constraints: list[str]
+    signature: Signature
+    starter: PerLanguage
+    visible_tests: list[TestCase]
+    hidden_test_count: int
+    """How many hidden tests Submit runs (their contents never leave the bank)."""
+    hint_count: int
+    """How many hints the interviewer can give for this problem."""
 
 
 def _check_value(value: object, value_type: ValueType, where: str) -> None:

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from problem_bank import (
     PROBLEMS_DIR,
@@ -34,6 +35,7 @@ from problem_bank import (
 )
 from problem_bank.harness import build_program, cpp_literal, new_marker
 from problem_bank.judge import parse_output
+from problem_bank.model import CandidateProblem
 from sandbox import RunStatus, SandboxSettings
 
 TWO_SUM_OK = """
@@ -80,6 +82,51 @@ def test_candidate_view_hides_reference_hidden_tests_and_hints() -> None:
     assert "OrderedDict" not in view  # the Python reference's key idea
     assert problem.candidate_view()["hidden_test_count"] == len(problem.hidden_tests)
     assert problem.candidate_view()["hint_count"] == len(problem.hints)
+
+
+# What the record's PROBLEM rows hold and the page received before the view had a model:
+# `candidate_view()` must keep producing exactly this JSON, key order included.
+_SHOWN_FIELDS = {
+    "id",
+    "title",
+    "difficulty",
+    "topics",
+    "statement",
+    "examples",
+    "constraints",
+    "signature",
+    "starter",
+    "visible_tests",
+}
+
+
+def test_candidate_view_json_is_unchanged_by_its_model() -> None:
+    problems = load_problems()
+    for problem in problems:
+        before = problem.model_dump(mode="json", include=_SHOWN_FIELDS) | {
+            "hidden_test_count": len(problem.hidden_tests),
+            "hint_count": len(problem.hints),
+        }
+        assert json.dumps(problem.candidate_view()) == json.dumps(before), problem.id
+        assert problem.candidate_problem().model_dump_json() == json.dumps(
+            before, separators=(",", ":"), ensure_ascii=False
+        ), problem.id
+    assert len(problems) >= 10
+
+
+def test_candidate_problem_validates_what_records_hold_and_rejects_more() -> None:
+    """A recorded view reads back as the model; a view that grew a secret field does not."""
+    problem = bank_problem("lru-cache")
+    view = problem.candidate_view()
+    assert CandidateProblem.model_validate_json(json.dumps(view)) == problem.candidate_problem()
+    with pytest.raises(ValidationError, match="reference"):
+        CandidateProblem.model_validate(view | {"reference": problem.reference.model_dump()})
+    with pytest.raises(ValidationError, match="hint_count"):
+        CandidateProblem.model_validate({k: v for k, v in view.items() if k != "hint_count"})
+    # the exported schema marks every field required: the server always sends each one
+    schema = CandidateProblem.model_json_schema(mode="serialization")
+    assert set(schema["required"]) == set(view)
+    assert "explanation" in schema["$defs"]["Example"]["required"]
 
 
 def test_starter_code_returns_the_default_value_of_the_return_type() -> None:

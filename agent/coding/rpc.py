@@ -1,11 +1,14 @@
 """The candidate's page talks to the coding workspace over LiveKit RPC, on the agent's local
 participant (no side channel: the page already holds a room connection and an identity).
 
-- `coding.problem` `{}` -> `{"problem": the candidate view or null, "hints": [given]}`
-- `coding.run` `{"code", "language"}` -> the judge result on the visible tests
-- `coding.submit` `{"code", "language"}` -> the judge result on the hidden tests (pass/fail
-  and error per test, never arguments or expected values)
-- `coding.snapshot` `{"code", "language", "seq"?}` -> `{"ok": true}`
+- `coding.problem` `{}` -> `ProblemView` (the candidate view or null, the hints given)
+- `coding.run` `CodePayload` -> `JudgeAnswer` on the visible tests
+- `coding.submit` `CodePayload` -> `JudgeAnswer` on the hidden tests (pass/fail and error per
+  test, never arguments or expected values)
+- `coding.snapshot` `CodePayload` with `seq` -> `SnapshotAnswer` (`{"ok": true}`)
+
+The payloads are the models of `rpc_contract.py`, from which the page's types are generated;
+every answer is serialised from them.
 
 The page fetches `coding.problem` whenever the agent attribute `interview.problem_id`
 changes. Refusals are `rtc.RpcError` with a `CodingErrorCode` (2001-2008) and a message for
@@ -27,19 +30,20 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from livekit import rtc
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from problem_bank import JudgeResult
+from problem_bank import JudgeResult, TestResult
 
 from .errors import CodingError, CodingErrorCode
+from .rpc_contract import CodePayload, CodingMethod, JudgeAnswer, SnapshotAnswer
 from .workspace import CodingWorkspace, Which
 
 logger = logging.getLogger("agent.coding")
 
-METHOD_PROBLEM = "coding.problem"
-METHOD_RUN = "coding.run"
-METHOD_SUBMIT = "coding.submit"
-METHOD_SNAPSHOT = "coding.snapshot"
+METHOD_PROBLEM = CodingMethod.PROBLEM.value
+METHOD_RUN = CodingMethod.RUN.value
+METHOD_SUBMIT = CodingMethod.SUBMIT.value
+METHOD_SNAPSHOT = CodingMethod.SNAPSHOT.value
 
 MAX_RESPONSE_BYTES = 14_000
 """Under classic LiveKit RPC's 15 KiB payload limit, with room for the envelope."""
@@ -47,15 +51,6 @@ PAYLOAD_OVERHEAD_BYTES = 4096
 """JSON escaping and the other fields, on top of the code limit, before we even parse."""
 
 Handler = Callable[[rtc.RpcInvocationData], Awaitable[str]]
-
-
-class CodePayload(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    code: str
-    language: str
-    seq: int | None = None
-    """Snapshots only: the page's counter, so a reader can tell order and gaps."""
 
 
 class CodingRpc:
@@ -83,7 +78,7 @@ class CodingRpc:
 
     async def _problem(self, data: rtc.RpcInvocationData) -> str:
         self._allowed(data)
-        return json.dumps(self._workspace.view())
+        return self._workspace.view().model_dump_json()
 
     async def _run(self, data: rtc.RpcInvocationData) -> str:
         return await self._judge(data, "visible")
@@ -96,7 +91,7 @@ class CodingRpc:
         payload = self._parse(data)
         with _as_rpc_error():
             self._workspace.snapshot(code=payload.code, language=payload.language, seq=payload.seq)
-        return json.dumps({"ok": True})
+        return SnapshotAnswer().model_dump_json()
 
     async def _judge(self, data: rtc.RpcInvocationData, which: Which) -> str:
         self._allowed(data)
@@ -143,26 +138,46 @@ class CodingRpc:
 
 
 def fit_response(result: JudgeResult) -> str:
-    """The judge result as JSON under `MAX_RESPONSE_BYTES`: first the program's own output is
-    shortened, then per-test values, so the verdict always reaches the page."""
-    body: dict[str, Any] = result.model_dump(mode="json")
-    text = json.dumps(body)
+    """The judge result as `JudgeAnswer` JSON under `MAX_RESPONSE_BYTES`: first the program's
+    own output is shortened, then each test value too long is replaced by its JSON text cut
+    short, so the verdict always reaches the page."""
+    answer = JudgeAnswer.model_validate(result, from_attributes=True)
+    text = answer.model_dump_json()
     for limit in (2000, 500, 0):
         if len(text.encode()) <= MAX_RESPONSE_BYTES:
             return text
-        for key in ("stdout", "stderr"):
-            body[key] = _cut(body[key], limit)
-        body["truncated"] = True
-        text = json.dumps(body)
+        answer = answer.model_copy(
+            update={
+                "stdout": _cut(result.stdout, limit),
+                "stderr": _cut(result.stderr, limit),
+                "truncated": True,
+            }
+        )
+        text = answer.model_dump_json()
     for limit in (200, 40):
         if len(text.encode()) <= MAX_RESPONSE_BYTES:
             return text
-        for test in body["tests"]:
-            for key in ("args", "expected", "got"):
-                if test.get(key) is not None:
-                    test[key] = _cut(json.dumps(test[key]), limit)
-        text = json.dumps(body)
+        tests = [_cut_values(test, limit) for test in result.tests]
+        answer = answer.model_copy(update={"tests": tests})
+        text = answer.model_dump_json()
     return text
+
+
+def _cut_values(test: TestResult, limit: int) -> TestResult:
+    """The test with each argument, the expected and the returned value kept if its JSON text
+    is at most `limit` characters, else replaced by that text cut (a JSON string)."""
+    return test.model_copy(
+        update={
+            "args": None if test.args is None else [_cut_value(arg, limit) for arg in test.args],
+            "expected": _cut_value(test.expected, limit),
+            "got": _cut_value(test.got, limit),
+        }
+    )
+
+
+def _cut_value(value: Any, limit: int) -> Any:
+    text = json.dumps(value)
+    return value if len(text) <= limit else _cut(text, limit)
 
 
 def _cut(text: str, limit: int) -> str:

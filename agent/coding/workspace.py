@@ -33,6 +33,7 @@ from ..pacing import Publisher
 from .errors import CodingError, CodingErrorCode
 from .notes import NoteSink, changed_lines, run_note, snapshot_note
 from .options import CodingOptions
+from .rpc_contract import ProblemView
 
 logger = logging.getLogger("agent.coding")
 
@@ -96,13 +97,13 @@ class CodingWorkspace:
         """Where private notes go (the session's chat context once it has started)."""
         self._notes = notes
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> ProblemView:
         """What the candidate's page shows: the problem (never hidden tests, reference
         solutions or hints not yet given) and the hints given so far."""
-        return {
-            "problem": self._problem.candidate_view() if self._problem is not None else None,
-            "hints": list(self._hints),
-        }
+        return ProblemView(
+            problem=self._problem.candidate_problem() if self._problem is not None else None,
+            hints=list(self._hints),
+        )
 
     # --- the interviewer's choices (tools) ----------------------------------------------------
 

@@ -9,7 +9,7 @@ import { python } from "@codemirror/lang-python";
 import { javascript } from "@codemirror/lang-javascript";
 import { cpp } from "@codemirror/lang-cpp";
 import { useEffect, useRef } from "react";
-import type { Language } from "./codingRpc";
+import type { Language } from "../../../generated/coding";
 
 const LANGUAGE_SUPPORT = { python, javascript, cpp } as const;
 

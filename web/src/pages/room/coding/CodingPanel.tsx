@@ -7,18 +7,14 @@
 
 import { useRoomContext } from "@livekit/components-react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { CodeEditor } from "./CodeEditor";
 import {
-  type CodingProblem,
-  type JudgeOutcome,
+  type CandidateProblem,
+  type JudgeAnswer,
   type Language,
-  LANGUAGES,
-  LANGUAGE_LABELS,
-  fetchProblem,
-  judge,
-  rpcMessage,
-  snapshot,
-} from "./codingRpc";
+  LanguageValues,
+} from "../../../generated/coding";
+import { CodeEditor } from "./CodeEditor";
+import { LANGUAGE_LABELS, fetchProblem, judge, rpcMessage, snapshot } from "./codingRpc";
 
 const SNAPSHOT_DEBOUNCE_MS = 2000;
 
@@ -29,14 +25,14 @@ interface Props {
 
 export function CodingPanel({ agentIdentity, problemId }: Props) {
   const room = useRoomContext();
-  const [problem, setProblem] = useState<CodingProblem | null>(null);
+  const [problem, setProblem] = useState<CandidateProblem | null>(null);
   const [hints, setHints] = useState<string[]>([]);
   const [language, setLanguage] = useState<Language>("python");
   const [code, setCode] = useState("");
   const [resetKey, setResetKey] = useState("");
   const [edited, setEdited] = useState(false);
   const [busy, setBusy] = useState<"run" | "submit" | null>(null);
-  const [result, setResult] = useState<JudgeOutcome | null>(null);
+  const [result, setResult] = useState<JudgeAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const seq = useRef(0);
 
@@ -137,7 +133,7 @@ export function CodingPanel({ agentIdentity, problemId }: Props) {
           value={language}
           onChange={(e) => chooseLanguage(e.target.value as Language)}
         >
-          {LANGUAGES.map((l) => (
+          {LanguageValues.map((l) => (
             <option key={l} value={l}>
               {LANGUAGE_LABELS[l]}
             </option>
@@ -173,7 +169,7 @@ export function CodingPanel({ agentIdentity, problemId }: Props) {
   );
 }
 
-function Results({ result }: { result: JudgeOutcome }) {
+function Results({ result }: { result: JudgeAnswer }) {
   const kind = result.which === "hidden" ? "Hidden tests" : "Tests";
   return (
     <div className="coding-results" id="coding-results" role="status" data-all-passed={result.all_passed}>
@@ -199,6 +195,7 @@ function Results({ result }: { result: JudgeOutcome }) {
         ))}
       </ul>
       {result.stdout ? <pre className="stdout">{result.stdout}</pre> : null}
+      {result.truncated ? <p className="muted">Long output and test values were shortened.</p> : null}
     </div>
   );
 }
