@@ -7,7 +7,8 @@ the judge's result they carry). The web client's types are generated from these 
 handlers in `rpc.py` build every answer from these models, so what they send is what the
 schema says.
 
-No livekit import: the schema export and the tests read this module on its own.
+Models only (pydantic and problem_bank, no livekit), so the page's side of the contract reads
+in one short file.
 """
 
 from __future__ import annotations
