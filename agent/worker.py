@@ -35,6 +35,7 @@ from livekit.agents.voice.events import CloseEvent
 
 from interview_store import (
     EventKind,
+    FailureReason,
     InterviewRecord,
     InterviewStatus,
     InterviewStore,
@@ -433,7 +434,7 @@ async def finalize(run: InterviewRun, *, session_report: dict[str, Any] | None =
                 await store.set_status(ictx.interview_id, InterviewStatus.ENDED)
             else:
                 await store.set_status(
-                    ictx.interview_id, InterviewStatus.FAILED, reason="the candidate never spoke"
+                    ictx.interview_id, InterviewStatus.FAILED, reason=FailureReason.CANDIDATE_SILENT
                 )
         logger.info(
             "interview finalized",

@@ -12,7 +12,7 @@ from .contract import ContractModel
 from .evaluation_report import CandidateFeedback, ReportStatus
 from .interview_design import PlanSource
 from .models import InterviewRecord, InterviewSummary, Recording
-from .vocabulary import InterviewStatus, InterviewType, Level
+from .vocabulary import FailureReason, InterviewStatus, InterviewType, Level
 
 
 class ErrorBody(ContractModel):
@@ -84,6 +84,9 @@ class FeedbackResponse(ContractModel):
     plan_source: PlanSource | None = None
     """Who wrote the interview's questions, once planned: `fallback` means the question bank
     (the page says so rather than implying a plan tailored by Gemini); None while preparing."""
+    failure_reason: FailureReason | None = None
+    """Why a `failed` interview failed, when it is one the page words for the candidate (a
+    candidate who never spoke is not told that something went wrong on our side)."""
 
 
 class LanguageOption(ContractModel):

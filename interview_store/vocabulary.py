@@ -120,6 +120,15 @@ class InterviewStatus(StrEnum):
     check when the candidate's page asks). Left out of the recruiters' default list."""
 
 
+class FailureReason(StrEnum):
+    """Why an interview ended `failed`, as stored in its `failure_reason`: the candidate's page
+    words a silent candidate differently from a fault of ours. The values are the sentences
+    recruiters read (older rows hold the same text)."""
+
+    CANDIDATE_SILENT = "the candidate never spoke"
+    AGENT_STOPPED = "the interviewer stopped unexpectedly"
+
+
 class Level(StrEnum):
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"

@@ -36,6 +36,7 @@ from agent.worker import (
 )
 from interview_store import (
     EventKind,
+    FailureReason,
     InterviewStatus,
     InterviewStore,
     InterviewType,
@@ -584,7 +585,7 @@ async def test_an_interview_nobody_spoke_in_fails_instead_of_being_evaluated(
     await finalize(harness.run)
     record = await harness.rows()
     assert record.status == InterviewStatus.FAILED
-    assert record.failure_reason == "the candidate never spoke"
+    assert record.failure_reason == FailureReason.CANDIDATE_SILENT
 
 
 # --- the job entry ----------------------------------------------------------------------------

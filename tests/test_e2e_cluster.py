@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from interview_store import EventKind, InterviewStatus, Report
+from interview_store import EventKind, FailureReason, InterviewStatus, Report
 from testkit.audio_io import espeak_wav
 from testkit.gemini_api import FakeGeminiApi
 from testkit.gemini_api import Reply as ApiReply
@@ -37,7 +37,6 @@ from testkit.platform_processes import (
 )
 from testkit.rtc_candidate import RtcCandidate, load_wav_48k
 from testkit.tls import LocalTLS
-from tokenserver.routes_webhook import AGENT_STOPPED
 
 pytestmark = [
     pytest.mark.e2e,
@@ -208,7 +207,7 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
     assert status == InterviewStatus.FAILED
     after = await c.platform.read_record(second)
     assert [t.item_id for t in after.transcript][: len(before)] == before
-    assert after.failure_reason == AGENT_STOPPED
+    assert after.failure_reason == FailureReason.AGENT_STOPPED
     notes = [e.data.get("note") for e in after.events if e.kind == EventKind.NOTE]
     assert "room_finished" in notes and "summary" not in notes
     # the evals worker still reports on the partial transcript; the interview stays failed

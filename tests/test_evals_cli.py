@@ -16,6 +16,7 @@ from evals.batch import BatchSelection, run_batch
 from evals.evaluation_queue import EvalWorker
 from evals.scoring import Scorer, ScoringOptions, make_client
 from interview_store import (
+    FailureReason,
     InterviewStatus,
     InterviewStore,
     ReportFlag,
@@ -154,7 +155,7 @@ async def test_worker_reports_on_a_failed_interview_with_candidate_turns(
     )
     silent = await write_interview(sqlite_store, status=InterviewStatus.LIVE, script=[])
     await sqlite_store.set_status(
-        silent.id, InterviewStatus.FAILED, reason="the candidate never spoke"
+        silent.id, InterviewStatus.FAILED, reason=FailureReason.CANDIDATE_SILENT
     )
     async with FakeGeminiApi() as api:
         api.responder = lambda _req: Reply(text=run_json(3))

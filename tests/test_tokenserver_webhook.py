@@ -11,6 +11,7 @@ from livekit import api
 
 from interview_store import (
     EventKind,
+    FailureReason,
     InterviewEvent,
     InterviewPlan,
     InterviewStatus,
@@ -24,7 +25,6 @@ from tests.tokenserver_harness import (
     signed_webhook,
     webhook_headers,
 )
-from tokenserver.routes_webhook import AGENT_STOPPED
 
 URL = "/api/livekit/webhook"
 
@@ -163,7 +163,7 @@ async def test_room_finished_fails_a_live_interview_whose_agent_died(
     assert again.json()["outcome"] == "already_failed"
     got = await sqlite_store.get(record.id)
     assert got is not None and got.status == InterviewStatus.FAILED and got.ended_at
-    assert got.failure_reason == AGENT_STOPPED
+    assert got.failure_reason == FailureReason.AGENT_STOPPED
     assert [t.text for t in got.transcript] == ["I build APIs."]
     notes = [e.data for e in got.events if e.kind == EventKind.NOTE]
     assert notes == [{"note": "room_finished", "by": "livekit_webhook"}]

@@ -11,6 +11,7 @@ from livekit import api
 from interview_store import (
     CandidateFeedback,
     DimensionScore,
+    FailureReason,
     InterviewStatus,
     InterviewStore,
     LearningItem,
@@ -57,6 +58,7 @@ async def test_feedback_is_the_candidate_subset_once_evaluated(store: InterviewS
             "report_status": None,
             "feedback": None,
             "plan_source": "fallback",
+            "failure_reason": None,
         }
         assert "no-store" in r.headers["cache-control"]
 
@@ -135,6 +137,33 @@ async def test_feedback_explains_a_report_without_scores(sqlite_store: Interview
         assert body["report_status"] == "insufficient_signal"
         assert body["feedback"]["improvements"] == ["The session was too short for feedback."]
         assert "Too little signal" not in r.text  # the message is worded for recruiters
+
+
+async def test_feedback_says_why_an_interview_failed_when_the_page_words_it(
+    sqlite_store: InterviewStore,
+) -> None:
+    """A silent candidate is told so (not "something went wrong on our side"); a free-text
+    reason from another writer stays between recruiters."""
+    async with client_for(sqlite_store) as client:
+        reasons: dict[str, str | None] = {}
+        for stored in (FailureReason.CANDIDATE_SILENT, FailureReason.AGENT_STOPPED, "disk full"):
+            created = (
+                await client.post("/api/interviews", data={"consent": "true", "role": "QA"})
+            ).json()
+            interview_id = created["interview_id"]
+            await sqlite_store.set_status(interview_id, InterviewStatus.LIVE)
+            await sqlite_store.set_status(interview_id, InterviewStatus.FAILED, reason=stored)
+            r = await client.get(
+                f"/api/interviews/{interview_id}/feedback",
+                headers=_bearer(created["participant_token"]),
+            )
+            assert r.status_code == 200 and r.json()["status"] == "failed"
+            reasons[stored] = r.json()["failure_reason"]
+    assert reasons == {
+        "the candidate never spoke": "the candidate never spoke",
+        "the interviewer stopped unexpectedly": "the interviewer stopped unexpectedly",
+        "disk full": None,
+    }
 
 
 async def test_feedback_requires_this_interviews_participant_token(

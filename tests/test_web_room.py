@@ -27,7 +27,13 @@ from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
 from tests.conftest import running_platform
-from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
+from tests.web_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_wcag_aa_async,
+    ensure_web_build,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -186,6 +192,8 @@ async def test_room_shows_agent_state_captions_phase_and_time_left(
     assert tracks["MICROPHONE"] is False
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "web-room-live.png"), full_page=True)
+    # the live room (captions, controls, visualizer) meets WCAG 2 AA like every other page
+    assert await axe_wcag_aa_async(page) == []
 
     # the microphone toggle: pressed means on; the server sees the track muted and unmuted
     mic = page.get_by_role("button", name="Microphone")
@@ -214,12 +222,16 @@ async def test_room_shows_agent_state_captions_phase_and_time_left(
     await page.get_by_role("button", name="Captions").click()
     await expect(page.locator("#captions")).to_have_count(0)
 
-    # leaving asks first, then takes the candidate to the feedback page
+    # leaving asks first, then takes the candidate to the feedback page; this candidate was
+    # silent throughout, and the page says so once the agent has closed the interview
+    # (rather than blaming a fault of ours)
     page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.get_by_role("button", name="Leave").click()
     await page.wait_for_url(f"**/feedback/{created['interview_id']}")
-    await expect(page.get_by_role("heading", name="Preparing your feedback")).to_be_visible()
     await eventually(lambda: candidate_tracks(platform, created["room"]), lambda t: not t)
+    silent = page.get_by_role("heading", name="We did not hear you in this interview")
+    await expect(silent).to_be_visible(timeout=AGENT_MS)
+    await expect(page.get_by_role("link", name="Practise again")).to_be_visible()
 
 
 async def test_room_ends_with_thanks_when_the_interview_is_closed(

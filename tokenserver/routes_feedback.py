@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interview_store import FeedbackResponse, InterviewRecord, InterviewStatus
+from interview_store import FailureReason, FeedbackResponse, InterviewRecord, InterviewStatus
 
 from .app_context import AppContext
 
@@ -43,4 +43,14 @@ def candidate_view(record: InterviewRecord) -> FeedbackResponse:
         report_status=report.status if report is not None else None,
         feedback=report.candidate_feedback if report is not None else None,
         plan_source=record.plan.design.source if record.plan.design is not None else None,
+        failure_reason=_known_failure(record),
     )
+
+
+def _known_failure(record: InterviewRecord) -> FailureReason | None:
+    if record.status != InterviewStatus.FAILED or record.failure_reason is None:
+        return None
+    try:
+        return FailureReason(record.failure_reason)
+    except ValueError:  # a free-text reason from an older writer: the generic message
+        return None

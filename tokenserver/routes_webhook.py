@@ -9,7 +9,8 @@ A room that closes while its interview is `live` either raced the agent's own en
 is writing its summary, then `ended`) or outlived an agent that died (kill -9, OOM: nothing
 ran its finalize). The handler waits up to AGENT_FINALIZE_GRACE_SECONDS for the agent; a
 record still live without the agent's `summary` note after that is `failed` with
-AGENT_STOPPED as its reason (the evals worker still reports on its partial transcript).
+`FailureReason.AGENT_STOPPED` as its reason (the evals worker still reports on its partial
+transcript).
 LiveKit's webhook client has no overall timeout, so waiting in the request is safe, and a
 token server restarted mid-wait gets the retried delivery.
 """
@@ -28,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from interview_store import (
     EventKind,
+    FailureReason,
     InterviewEvent,
     InterviewNotFound,
     InterviewRecord,
@@ -43,8 +45,6 @@ from .errors import ApiError
 
 logger = logging.getLogger("tokenserver.webhook")
 
-AGENT_STOPPED = "the interviewer stopped unexpectedly"
-"""Failure reason of a live interview whose room closed without the agent finishing it."""
 _GRACE_POLL_S = 0.25
 
 _FAILED_EGRESS = {
@@ -146,7 +146,9 @@ async def _room_finished(ctx: AppContext, room_name: str) -> str:
     agent_died = record.status == InterviewStatus.LIVE and not _agent_summarized(record)
     status = InterviewStatus.FAILED if agent_died else InterviewStatus.ENDED
     try:  # the store owns which statuses may end; the agent may have got there first
-        await ctx.store.set_status(record.id, status, reason=AGENT_STOPPED if agent_died else None)
+        await ctx.store.set_status(
+            record.id, status, reason=FailureReason.AGENT_STOPPED if agent_died else None
+        )
     except InvalidTransition as e:
         return "already_" + e.current.value
     except InterviewNotFound:

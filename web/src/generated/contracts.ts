@@ -69,6 +69,12 @@ export type EventKind =
   | "code_snapshot"
   | "avatar"
   | "code_run";
+/**
+ * Why an interview ended `failed`, as stored in its `failure_reason`: the candidate's page
+ * words a silent candidate differently from a fault of ours. The values are the sentences
+ * recruiters read (older rows hold the same text).
+ */
+export type FailureReason = "the candidate never spoke" | "the interviewer stopped unexpectedly";
 export type ReportStatus = "scored" | "insufficient_signal" | "evaluation_failed";
 export type PlanSource = "gemini" | "fallback";
 /**
@@ -382,6 +388,7 @@ export interface FeedbackResponse {
   report_status: ReportStatus | null;
   feedback: CandidateFeedback | null;
   plan_source: PlanSource | null;
+  failure_reason: FailureReason | null;
 }
 export interface HumanReviewItem {
   dimension: string;
@@ -1118,6 +1125,9 @@ export const DifficultyStepValues: readonly DifficultyStep[] = ["easier", "plann
 
 /** Every value of `EventKind`, in the order the model declares them. */
 export const EventKindValues: readonly EventKind[] = ["phase_change", "tool_call", "error", "latency", "usage", "hint", "note", "model_failover", "answer_outcome", "problem", "code_snapshot", "avatar", "code_run"];
+
+/** Every value of `FailureReason`, in the order the model declares them. */
+export const FailureReasonValues: readonly FailureReason[] = ["the candidate never spoke", "the interviewer stopped unexpectedly"];
 
 /** Every value of `InterviewStatus`, in the order the model declares them. */
 export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "created", "live", "ended", "evaluated", "failed", "abandoned"];

@@ -59,6 +59,15 @@ export function FeedbackPage({ id }: { id: string }) {
           setView({ kind: "never-started" });
           return;
         }
+        if (result.status === "failed" && result.failure_reason === "the candidate never spoke") {
+          setView({
+            kind: "error",
+            title: "We did not hear you in this interview",
+            message:
+              "The interviewer heard no answers, so there is nothing to give feedback on. Check your microphone on the next page and practise again.",
+          });
+          return;
+        }
         if (result.status === "failed") {
           setView({
             kind: "error",
