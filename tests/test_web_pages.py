@@ -47,6 +47,7 @@ from tests.web_support import (
     RECRUITER_EMAIL,
     RECRUITER_PASSWORD,
     TokenServer,
+    axe_wcag_aa,
     ensure_web_build,
     make_report,
     run,
@@ -277,8 +278,9 @@ def test_language_and_length_refused_by_the_server_show_beside_their_fields(
 # --- candidate: the coding note -------------------------------------------------------
 
 
-def test_feedback_shows_the_coding_note(page: Page, server: TokenServer) -> None:
-    note = "You passed 4 of 5 tests on the first problem after 3 runs, with one hint."
+def open_evaluated_feedback(page: Page, server: TokenServer, *, coding_note: str) -> None:
+    """An evaluated interview in the store, and its feedback page opened in this tab as the
+    candidate's own (the session holding its participant token)."""
 
     async def evaluated(store: InterviewStore) -> dict[str, Any]:
         rec = await store.create(InterviewPlan(role="Backend engineer"))
@@ -286,7 +288,7 @@ def test_feedback_shows_the_coding_note(page: Page, server: TokenServer) -> None
         await store.set_status(rec.id, InterviewStatus.ENDED)
         report = make_report(rec.id, 0.0)
         assert report.candidate_feedback is not None
-        feedback = report.candidate_feedback.model_copy(update={"coding_note": note})
+        feedback = report.candidate_feedback.model_copy(update={"coding_note": coding_note})
         await store.save_report(rec.id, report.model_copy(update={"candidate_feedback": feedback}))
         return {"id": rec.id, "room": rec.room, "identity": rec.candidate_identity}
 
@@ -304,9 +306,40 @@ def test_feedback_shows_the_coding_note(page: Page, server: TokenServer) -> None
     )
     page.goto(f"/feedback/{made['id']}")
     expect(page.get_by_role("heading", name="Your feedback")).to_be_visible()
+
+
+def test_feedback_shows_the_coding_note(page: Page, server: TokenServer) -> None:
+    note = "You passed 4 of 5 tests on the first problem after 3 runs, with one hint."
+    open_evaluated_feedback(page, server, coding_note=note)
     expect(page.get_by_role("heading", name="Your coding")).to_be_visible()
     expect(page.locator("#fb-coding-note")).to_have_text(note)
     shot(page, "feedback-coding-note")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_candidate_pages_pass_axe_wcag_aa(
+    browser: Browser, server: TokenServer, scheme: str
+) -> None:
+    """Preparation, device check and feedback (the form, consent and progress pages are in
+    test_web_security and test_web_people; the live room in test_web_room)."""
+    context = browser.new_context(base_url=server.base_url, color_scheme=scheme)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    fill_form(page, "Data analyst")
+    submit(page)
+    page.wait_for_url("**/preparing")
+    expect(page.locator("#prep-progress")).to_be_visible()
+    problems = {"preparing": axe_wcag_aa(page)}
+
+    page.wait_for_url("**/check", timeout=(PLANNER_DEADLINE_S + 10) * 1000)
+    expect(page.locator("#plan-notice")).to_contain_text("question bank")
+    expect(page.locator("#mic-select option")).not_to_have_count(0)
+    problems["check"] = axe_wcag_aa(page)
+
+    open_evaluated_feedback(page, server, coding_note="Passed 4 of 5 tests.")
+    problems["feedback"] = axe_wcag_aa(page)
+    context.close()
+    assert problems == {"preparing": [], "check": [], "feedback": []}
 
 
 # --- recruiter: cost and failover -------------------------------------------------------

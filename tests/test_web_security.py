@@ -7,7 +7,6 @@ before sending it; axe-core (WCAG 2 A/AA) over the pages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +14,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from interview_store import InterviewStore, ParsedCV, TranscriptItem, schema
 from tests.web_support import (
+    AXE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
     RECRUITER_EMAIL,
     RECRUITER_PASSWORD,
-    WEB_DIR,
     TokenServer,
+    axe_wcag_aa,
     ensure_web_build,
     make_report,
     run,
@@ -39,7 +39,6 @@ PAYLOADS = [
     "javascript:window.__xss=1",
 ]
 XSS = " ".join(PAYLOADS)
-AXE = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -157,22 +156,15 @@ def test_pages_pass_axe_wcag_aa(
     if path == "/recruiter/interview":
         interview_id = run(with_store(server, _hostile_interview))
         path = f"/recruiter/interviews/{interview_id}"
-    # axe is injected as a script: this context alone bypasses the app's CSP to allow it
-    page = _page(browser, server, bypass_csp=True, color_scheme=scheme)
+    page = _page(browser, server, color_scheme=scheme)
     if path.startswith("/recruiter"):
         _sign_in(page)
     page.goto(path)
     page.wait_for_load_state("networkidle")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-    )
-    problems = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]
-    ]
+    problems = axe_wcag_aa(page)
     page.context.close()
     assert not problems, problems
 
 
 def test_axe_is_installed() -> None:
-    assert Path(AXE).is_file(), "npm install in web/ (axe-core is a dev dependency)"
+    assert AXE_JS.is_file(), "npm install in web/ (axe-core is a dev dependency)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import fractions
+import functools
 import os
 import shutil
 import socket
@@ -27,6 +28,8 @@ from typing import Any
 import httpx
 import numpy as np
 from livekit import api
+from playwright.async_api import Page as AsyncPage
+from playwright.sync_api import Page
 
 from evals.evaluation import write_html
 from interview_store import (
@@ -71,6 +74,37 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+AXE_JS = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+_AXE_RUN = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+
+AxeProblem = tuple[str, str, list[Any]]
+"""axe's rule id, impact and the first few offending elements: readable in a failed assert."""
+
+
+@functools.cache
+def _axe_source() -> str:
+    # evaluated over CDP rather than added as a <script>: the page's own CSP stays in force
+    return AXE_JS.read_text() + "\n;0"
+
+
+def _problems(result: Mapping[str, Any]) -> list[AxeProblem]:
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]
+    ]
+
+
+def axe_wcag_aa(page: Page) -> list[AxeProblem]:
+    """axe-core's WCAG 2 A/AA violations on the page as it is now."""
+    page.evaluate(_axe_source())
+    return _problems(page.evaluate(_AXE_RUN))
+
+
+async def axe_wcag_aa_async(page: AsyncPage) -> list[AxeProblem]:
+    """`axe_wcag_aa` for the async Playwright tests (the live room)."""
+    await page.evaluate(_axe_source())
+    return _problems(await page.evaluate(_AXE_RUN))
+
 
 API_KEY = "APIwebtest"
 API_SECRET = "web-test-secret-web-test-secret-0123456"
