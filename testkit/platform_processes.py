@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from livekit import rtc
+from livekit import api, rtc
 
 from interview_store import InterviewRecord, InterviewStore, database_url_for
 from testkit.gemini_api import FakeGeminiApi
@@ -329,6 +329,19 @@ class E2EPlatform:
             raise RuntimeError(f"POST /api/interviews: {resp.status_code} {resp.text[:300]}")
         body: dict[str, str] = resp.json()
         return body
+
+    async def close_rooms(self) -> None:
+        """Delete every room on the node, ending the agent's jobs in them: a test that failed
+        half way leaves no interview running into the next one (which would share the worker,
+        the emulator's scripted replies and the machine's 2 cores with it)."""
+        if self.node is None:
+            return
+        options = self.node.options
+        async with api.LiveKitAPI(self.node.http_url, options.api_key, options.api_secret) as lk:
+            rooms = await lk.room.list_rooms(api.ListRoomsRequest())
+            for room in rooms.rooms:
+                with contextlib.suppress(api.TwirpError):  # gone meanwhile
+                    await lk.room.delete_room(api.DeleteRoomRequest(room=room.name))
 
     async def recruiter_get(self, path: str) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:

@@ -96,6 +96,12 @@ async def rig(
             await asyncio.to_thread(platform.stop)
 
 
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def rooms_closed_after(rig: AvatarRig) -> AsyncIterator[None]:
+    yield
+    await rig.platform.close_rooms()
+
+
 # --- what the candidate receives, per participant --------------------------------------------
 
 
@@ -247,8 +253,14 @@ async def test_avatar_speaks_for_the_interviewer(rig: AvatarRig) -> None:
             return reception.audible_since(AVATAR_IDENTITY, t0) or None
 
         await wait_until(greeting_heard, timeout_s=20, what="greeting via the avatar", rig=rig)
-        await asyncio.sleep(1.5)  # the rest of the greeting
-        assert reception.audible_since(AVATAR_IDENTITY, t0) >= 0.8
+
+        # most of the 1.5 s greeting (the video codec and pacing shave some off), however
+        # slowly a busy machine plays it out
+        async def greeting_played() -> float | None:
+            heard = reception.audible_since(AVATAR_IDENTITY, t0)
+            return heard if heard >= 0.8 else None
+
+        await wait_until(greeting_played, timeout_s=15, what="the whole greeting", rig=rig)
         assert reception.audible_since(agent.identity, t0) == 0.0, "heard twice"
         assert avatar.received.sample_rates == {24_000}
         assert avatar.received.seconds >= 1.0

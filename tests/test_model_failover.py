@@ -157,7 +157,7 @@ async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
         gemini_base_url=emulator.base_url,
         gemini_ca_file=tls.ca_file,
         gemini_fallback_model=FALLBACK,
-        failover_latency_budget_ms=400.0,
+        failover_latency_budget_ms=1200.0,
         failover_window_turns=3,
         failover_min_turns=3,
         failover_recovery_s=1.0,
@@ -192,7 +192,9 @@ async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
         failover = h.run.failover
         assert failover is not None
         await failover.aclose()  # no wall-clock poll: the test decides when to check
-        emulator.reply_delay_s = 0.8  # over the 400 ms budget (margin for a busy machine)
+        # well over the 1.2 s budget; and the budget well over what an instant reply takes on a
+        # busy CI machine (a 400 ms budget once failed the recovery probe there)
+        emulator.reply_delay_s = 2.0
         for i in range(3):
             emulator.push(Reply.say(questions[i]))
             await asyncio.wait_for(
@@ -245,7 +247,7 @@ async def test_slow_primary_switches_to_fallback_from_a_summary_and_comes_back(
         ("fallback", "latency_p95"),
         ("primary", "recovered"),
     ]
-    assert switches[0].data["model"] == FALLBACK and switches[0].data["p95_ms"] > 250
+    assert switches[0].data["model"] == FALLBACK and switches[0].data["p95_ms"] > 1200
     assert [e.data["to"] for e in rec.phase_timeline] == ["intro"]
 
 
