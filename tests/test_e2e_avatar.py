@@ -254,20 +254,16 @@ async def test_avatar_speaks_for_the_interviewer(rig: AvatarRig) -> None:
 
         await wait_until(greeting_heard, timeout_s=20, what="greeting via the avatar", rig=rig)
 
-        # most of the 1.5 s greeting (the video codec and pacing shave some off), however
-        # slowly a busy machine plays it out
-        async def greeting_played() -> float | None:
+        # the whole 1.5 s greeting (most of it audible: pacing shaves some off), after which
+        # the avatar's video goes back to idle: however slowly a busy machine plays it out
+        async def greeting_played() -> bool:
             heard = reception.audible_since(AVATAR_IDENTITY, t0)
-            return heard if heard >= 0.8 else None
+            return heard >= 0.8 and _idle_after_speaking(reception.video.get(AVATAR_IDENTITY, []))
 
         await wait_until(greeting_played, timeout_s=15, what="the whole greeting", rig=rig)
         assert reception.audible_since(agent.identity, t0) == 0.0, "heard twice"
         assert avatar.received.sample_rates == {24_000}
         assert avatar.received.seconds >= 1.0
-        # and the avatar's video: its speaking and idle frames, decoded by the candidate
-        colours = {c for _, c in reception.video.get(AVATAR_IDENTITY, [])}
-        assert any(_near(c, SPEAKING_RGB) for c in colours), colours
-        assert any(_near(c, IDLE_RGB) for c in colours), colours
     await reception.aclose()
 
     # the transcript is the same as without an avatar; the avatar minutes are recorded
@@ -408,6 +404,18 @@ async def test_avatar_that_never_joins_means_voice_only(rig: AvatarRig) -> None:
     record = await read_record(rig, created["interview_id"])
     [timed_out, *_] = avatar_events(record)
     assert timed_out["reason"] == "join_timeout" and timed_out["error"] == "timeout"
+
+
+def _idle_after_speaking(frames: list[tuple[float, tuple[int, int, int]]]) -> bool:
+    """The avatar's video, as decoded by the candidate, showed its speaking colour and then its
+    idle colour again."""
+    spoke = False
+    for _, colour in frames:
+        if _near(colour, SPEAKING_RGB):
+            spoke = True
+        elif spoke and _near(colour, IDLE_RGB):
+            return True
+    return False
 
 
 def _near(got: tuple[int, int, int], want: tuple[int, int, int], tol: int = 30) -> bool:
