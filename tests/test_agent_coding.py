@@ -49,7 +49,7 @@ from tests.sandbox_support import make_sandbox, work_root
 
 __all__ = ["work_root"]  # the fixture, imported for pytest
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(60)]
 
 CANDIDATE = "candidate-ada"
 

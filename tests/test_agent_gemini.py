@@ -26,7 +26,7 @@ from testkit.audio_io import CapturingSpeaker, WavMicrophone, espeak_wav
 from testkit.gemini_live import FakeGeminiLive, Fault, Reply
 from testkit.tls import LocalTLS
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(120)]
 
 
 @pytest.fixture(scope="module")

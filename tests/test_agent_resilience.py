@@ -31,7 +31,7 @@ from testkit.gemini_live import FakeGeminiLive, Fault, Reply
 from testkit.interview_fixtures import FakeClock, sample_plan
 from testkit.tls import LocalTLS
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(60)]
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,8 @@ from testkit.agent_harness import AgentHarness, agent_settings, interview_harnes
 from testkit.interview_fixtures import FakeClock, sample_plan
 from tests.fake_llm import FakeLLM, ToolCall, Turn
 
+pytestmark = pytest.mark.timing
+
 # --- the phase machine ------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from testkit.gemini_live import FakeGeminiLive, Fault, Reply
 from testkit.tls import LocalTLS
 from tests.test_agent_gemini import live_interview
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(180)]
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from typing import TypeVar
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+pytestmark = pytest.mark.timing
+
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 

@@ -11,6 +11,7 @@ state the previous one left (which worker runs what). It needs ~60 s in all.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import signal
@@ -33,6 +34,7 @@ from testkit.platform_processes import (
     PlatformProcess,
     start_agent_worker,
     start_evals_worker,
+    start_together,
     start_tokenserver,
 )
 from testkit.rtc_candidate import RtcCandidate, load_wav_48k
@@ -107,8 +109,15 @@ async def cluster(
                 )
                 for node in nodes
             ]
-            platform.tokenserver = start_tokenserver(configs[0], port=ts_port)
-            platform.agents = [start_agent_worker(configs[i], name=f"agent{i + 1}") for i in (0, 1)]
+            platform.tokenserver, *platform.agents = start_together(
+                [
+                    functools.partial(start_tokenserver, configs[0], port=ts_port),
+                    *(
+                        functools.partial(start_agent_worker, configs[i], name=f"agent{i + 1}")
+                        for i in (0, 1)
+                    ),
+                ]
+            )
             platform.evals = start_evals_worker(configs[0])
 
         c = Cluster(redis=redis, nodes=nodes, platform=platform)

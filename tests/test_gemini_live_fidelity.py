@@ -35,7 +35,7 @@ from testkit.gemini_live import FakeGeminiLive, Fault, Reply
 from testkit.gemini_live_context import AUDIO_TOKENS_PER_S, text_tokens
 from testkit.tls import LocalTLS
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(30)]
 
 MODEL = "gemini-2.5-flash-native-audio-preview-12-2025"
 RATE = 16_000

@@ -34,6 +34,8 @@ from testkit.tls import LocalTLS
 from tests.fake_interview import run_json, write_interview
 from tests.tokenserver_harness import client_for, recruiter_headers
 
+pytestmark = pytest.mark.timing
+
 PRICES = PriceTable()
 
 LIVE = TokenUsage(

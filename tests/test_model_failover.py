@@ -28,7 +28,7 @@ from testkit.gemini_live import FakeGeminiLive, Reply
 from testkit.interview_fixtures import FakeClock
 from testkit.tls import LocalTLS
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(60)]
 
 
 def options(**overrides: float) -> BreakerOptions:

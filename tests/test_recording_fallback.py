@@ -27,7 +27,7 @@ from testkit.gemini_live import FakeGeminiLive, Reply
 from testkit.tls import LocalTLS
 from tests.tokenserver_harness import client_for, recruiter_headers
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timing, pytest.mark.timeout(120)]
 
 
 def stereo_ogg(path: Path, seconds: float = 2.0, rate: int = 48_000) -> Path:

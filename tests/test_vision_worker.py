@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from google.genai import types
 from livekit.agents import Agent, AgentSession
 from livekit.plugins import google
@@ -18,6 +19,8 @@ from testkit.interview_fixtures import FakeClock
 from testkit.tls import LocalTLS
 from tests.fake_llm import FakeLLM
 from tests.test_vision_pipeline import SyntheticVideo
+
+pytestmark = pytest.mark.timing
 
 
 async def test_the_job_samples_analyses_and_stores(sqlite_store: InterviewStore) -> None:
