@@ -52,7 +52,14 @@ interface Props {
   onLeave: () => void;
 }
 
-export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoined, onAgentLeft, onLeave }: Props) {
+export function InterviewRoom({
+  notice,
+  setNotice,
+  agentWaitS,
+  onAgentNeverJoined,
+  onAgentLeft,
+  onLeave,
+}: Props) {
   const room = useRoomContext();
   const { agent, state, audioTrack, videoTrack, agentAttributes } = useVoiceAssistant();
   const connection = useConnectionState();
@@ -76,31 +83,54 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
   }, [agent, agentWaitS, onAgentNeverJoined, onAgentLeft, room]);
 
   const phase = agentAttributes?.[PHASE_ATTRIBUTE];
-  const remaining = useCountdown(agentAttributes?.[REMAINING_ATTRIBUTE], agentAttributes?.[ENDS_AT_ATTRIBUTE]);
-  const reconnecting = connection === ConnectionState.Reconnecting || connection === ConnectionState.SignalReconnecting;
+  const remaining = useCountdown(
+    agentAttributes?.[REMAINING_ATTRIBUTE],
+    agentAttributes?.[ENDS_AT_ATTRIBUTE],
+  );
+  const reconnecting =
+    connection === ConnectionState.Reconnecting || connection === ConnectionState.SignalReconnecting;
   const shownState = agent ? state : "waiting";
-  const stateText = agent ? `Interviewer: ${STATE_LABELS[state] ?? state}` : "Waiting for the interviewer to join…";
-  const deviceError = (what: string) => (e: Error) => setNotice(`Could not change your ${what}: ${errorName(e)}`);
+  const stateText = agent
+    ? `Interviewer: ${STATE_LABELS[state] ?? state}`
+    : "Waiting for the interviewer to join…";
+  const deviceError = (what: string) => (e: Error) =>
+    setNotice(`Could not change your ${what}: ${errorName(e)}`);
 
   return (
     <section className="room" aria-labelledby="room-title">
       <div className="room-head">
-        <h1 id="room-title" className="visually-hidden">Interview room</h1>
+        <h1 id="room-title" className="visually-hidden">
+          Interview room
+        </h1>
         <div className="status-line">
           <span className="label">Phase: </span>
-          <span className="phase" id="phase" data-phase={phase}>{phase ? phaseLabel(phase) : "—"}</span>
+          <span className="phase" id="phase" data-phase={phase}>
+            {phase ? phaseLabel(phase) : "—"}
+          </span>
         </div>
         {/* the candidate agreed to recording (consent notice): it is always on in the room */}
-        <span className="recording-indicator" id="recording-indicator" title="This interview is being recorded">
+        <span
+          className="recording-indicator"
+          id="recording-indicator"
+          title="This interview is being recorded"
+        >
           <span className="rec-dot" aria-hidden="true" />
           Recording
         </span>
-        <span className={`clock${remaining !== null && remaining < 120 ? " low" : ""}`} id="remaining" aria-label="Time left">
-          {remaining === null ? "" : `${Math.floor(remaining / 60)}:${String(Math.floor(remaining % 60)).padStart(2, "0")} left`}
+        <span
+          className={`clock${remaining !== null && remaining < 120 ? " low" : ""}`}
+          id="remaining"
+          aria-label="Time left"
+        >
+          {remaining === null
+            ? ""
+            : `${Math.floor(remaining / 60)}:${String(Math.floor(remaining % 60)).padStart(2, "0")} left`}
         </span>
       </div>
       {reconnecting || notice ? (
-        <div className="alert info" role="status">{reconnecting ? "Connection lost. Reconnecting…" : notice}</div>
+        <div className="alert info" role="status">
+          {reconnecting ? "Connection lost. Reconnecting…" : notice}
+        </div>
       ) : null}
       <div className="stage">
         <div className="agent-tile" data-state={shownState}>
@@ -110,7 +140,9 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
             videoTrack={videoTrack}
             avatarStatus={agentAttributes?.[AVATAR_ATTRIBUTE]}
           />
-          <p className="agent-state" id="agent-state" aria-live="polite">{stateText}</p>
+          <p className="agent-state" id="agent-state" aria-live="polite">
+            {stateText}
+          </p>
           <StartAudio label="Click to hear the interviewer" className="button primary" />
         </div>
         <SelfView />
@@ -121,10 +153,17 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
       {captionsOn ? <Captions /> : null}
       <div className="controls" role="toolbar" aria-label="Call controls">
         <MediaToggles onDeviceError={deviceError} />
-        <button type="button" className="control" aria-pressed={captionsOn} onClick={() => setCaptionsOn((on) => !on)}>
+        <button
+          type="button"
+          className="control"
+          aria-pressed={captionsOn}
+          onClick={() => setCaptionsOn((on) => !on)}
+        >
           Captions
         </button>
-        <button type="button" className="control danger" onClick={onLeave}>Leave</button>
+        <button type="button" className="control danger" onClick={onLeave}>
+          Leave
+        </button>
       </div>
       <RoomAudioRenderer />
     </section>
@@ -139,10 +178,20 @@ export function InterviewRoom({ notice, setNotice, agentWaitS, onAgentNeverJoine
 function MediaToggles({ onDeviceError }: { onDeviceError: (what: string) => (e: Error) => void }) {
   return (
     <>
-      <TrackToggle source={Track.Source.Microphone} showIcon={false} className="control" onDeviceError={onDeviceError("microphone")}>
+      <TrackToggle
+        source={Track.Source.Microphone}
+        showIcon={false}
+        className="control"
+        onDeviceError={onDeviceError("microphone")}
+      >
         Microphone
       </TrackToggle>
-      <TrackToggle source={Track.Source.Camera} showIcon={false} className="control" onDeviceError={onDeviceError("camera")}>
+      <TrackToggle
+        source={Track.Source.Camera}
+        showIcon={false}
+        className="control"
+        onDeviceError={onDeviceError("camera")}
+      >
         Camera
       </TrackToggle>
       <TrackToggle
@@ -161,7 +210,9 @@ function MediaToggles({ onDeviceError }: { onDeviceError: (what: string) => (e: 
 }
 
 function SelfView() {
-  const [camera] = useTracks([Track.Source.Camera], { onlySubscribed: false }).filter((t) => t.participant.isLocal);
+  const [camera] = useTracks([Track.Source.Camera], { onlySubscribed: false }).filter(
+    (t) => t.participant.isLocal,
+  );
   if (!camera?.publication || camera.publication.isMuted) return null;
   return <VideoTrack trackRef={camera} className="self-view mirror" aria-label="Your camera" />;
 }
@@ -181,7 +232,10 @@ function Captions() {
         const mine = t.participantInfo.identity === localParticipant.identity;
         const final = t.streamInfo.attributes?.["lk.transcription_final"] !== "false";
         return (
-          <p key={t.streamInfo.attributes?.["lk.segment_id"] ?? t.streamInfo.id} className={`caption ${mine ? "me" : "them"}${final ? "" : " interim"}`}>
+          <p
+            key={t.streamInfo.attributes?.["lk.segment_id"] ?? t.streamInfo.id}
+            className={`caption ${mine ? "me" : "them"}${final ? "" : " interim"}`}
+          >
             <span className="who">{mine ? "You" : "Interviewer"}</span>
             {t.text}
           </p>
@@ -200,7 +254,11 @@ function useCountdown(remainingRaw: string | undefined, endsAtRaw: string | unde
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
     const seconds =
-      remainingRaw !== undefined ? Number(remainingRaw) : endsAtRaw !== undefined ? Number(endsAtRaw) - Date.now() / 1000 : NaN;
+      remainingRaw !== undefined
+        ? Number(remainingRaw)
+        : endsAtRaw !== undefined
+          ? Number(endsAtRaw) - Date.now() / 1000
+          : NaN;
     if (Number.isFinite(seconds)) setAnchor({ seconds, at: performance.now() });
   }, [remainingRaw, endsAtRaw]);
   useEffect(() => {
