@@ -133,6 +133,7 @@ class AuditAction(StrEnum):
     USER_PASSWORD_RESET = "user.password_reset"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
+    INVITATION_REVOKED = "invitation.revoked"
 
 
 class AuditEntry(ContractModel):

@@ -12,6 +12,7 @@ from .contract import ContractModel
 from .evaluation_report import CandidateFeedback, ReportStatus
 from .interview_design import PlanSource
 from .models import InterviewRecord, InterviewSummary, Recording
+from .people import ConsentRecord
 from .vocabulary import FailureReason, InterviewStatus, InterviewType, Level
 
 
@@ -71,6 +72,10 @@ class InterviewDetail(InterviewRecord):
     recording_links: RecordingLinks
     report_html_url: str | None
     """The rendered report page; None unless `report_render.state` is rendered."""
+    consent: ConsentRecord | None = None
+    """What the candidate agreed to before the interview (notice version, time, choices), so a
+    recruiter can see the recording was consented to; None for interviews made before consent
+    was recorded (or by the agent's tests, which have no people row)."""
 
 
 class FeedbackResponse(ContractModel):

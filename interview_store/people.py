@@ -113,6 +113,9 @@ class InvitationStatus(StrEnum):
     STARTED = "started"
     COMPLETED = "completed"
     EXPIRED = "expired"
+    REVOKED = "revoked"
+    """Withdrawn by a recruiter before it was used (a link sent to the wrong address, a
+    position filled): the link opens a page that says so and starts nothing."""
 
 
 class InvitationBody(ContractModel):
@@ -133,6 +136,7 @@ class Invitation(ContractModel):
     expires_at: datetime
     opened_at: datetime | None
     interview_id: str | None
+    revoked_at: datetime | None
     status: InvitationStatus
 
 

@@ -58,6 +58,8 @@ invitations = sa.Table(
         unique=True,
     ),
     sa.Column("used", sa.Boolean, nullable=False, server_default=sa.false()),
+    # set when a recruiter withdraws the link before it was used (revision 0006)
+    sa.Column("revoked_at", Timestamp, nullable=True),
 )
 
 interview_people = sa.Table(

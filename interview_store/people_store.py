@@ -62,6 +62,15 @@ class InvitationGrant:
 
 
 @dataclass(frozen=True)
+class RevokeResult:
+    """What a revoke did: `invitation` as it now stands, and whether this call withdrew it
+    (False when it was already revoked, expired, started or completed)."""
+
+    invitation: Invitation
+    revoked_now: bool
+
+
+@dataclass(frozen=True)
 class DueDelivery:
     seq: int
     url: str
@@ -219,6 +228,7 @@ class PeopleStore:
             "opened_at": None,
             "interview_id": None,
             "used": False,
+            "revoked_at": None,
         }
         async with self._engine.begin() as conn:
             await conn.execute(t.invitations.insert().values(**row))
@@ -229,6 +239,32 @@ class PeopleStore:
         return await self._invitations(
             t.invitations.c.template_id == template_id if template_id else sa.true()
         )
+
+    async def invitation(self, invitation_id: str) -> Invitation | None:
+        found = await self._invitations(t.invitations.c.id == invitation_id)
+        return found[0] if found else None
+
+    async def revoke_invitation(self, invitation_id: str, *, now: datetime) -> RevokeResult | None:
+        """Withdraw a link that has not been used: one conditional UPDATE (not used, not
+        revoked, not expired), so it cannot race a candidate's claim: whichever commits first
+        wins, and `claim_invitation` refuses a revoked link. Idempotent: revoking a revoked or
+        expired invitation changes nothing. None if there is no invitation with this id."""
+        inv = t.invitations
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                inv.update()
+                .where(
+                    inv.c.id == invitation_id,
+                    inv.c.used.is_(False),
+                    inv.c.revoked_at.is_(None),
+                    inv.c.expires_at > now,
+                )
+                .values(revoked_at=now)
+            )
+        invitation = await self.invitation(invitation_id)
+        if invitation is None:
+            return None
+        return RevokeResult(invitation=invitation, revoked_now=bool(result.rowcount))
 
     async def invitation_by_token(self, token_hash: str) -> InvitationGrant | None:
         found = await self._invitations(t.invitations.c.token_hash == token_hash)
@@ -248,13 +284,18 @@ class PeopleStore:
             )
 
     async def claim_invitation(self, invitation_id: str, *, now: datetime) -> bool:
-        """Mark the invitation used, once: False if it was used or expired meanwhile (one
-        conditional UPDATE, so two tabs racing get one interview)."""
+        """Mark the invitation used, once: False if it was used, expired or revoked meanwhile
+        (one conditional UPDATE, so two tabs racing get one interview)."""
         inv = t.invitations
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 inv.update()
-                .where(inv.c.id == invitation_id, inv.c.used.is_(False), inv.c.expires_at > now)
+                .where(
+                    inv.c.id == invitation_id,
+                    inv.c.used.is_(False),
+                    inv.c.revoked_at.is_(None),
+                    inv.c.expires_at > now,
+                )
                 .values(used=True, opened_at=sa.func.coalesce(inv.c.opened_at, now))
             )
         return bool(result.rowcount)
@@ -585,12 +626,18 @@ def invitation_status(
     expires_at: datetime,
     opened_at: datetime | None,
     used: bool,
+    revoked: bool,
     interview_status: InterviewStatus | None,
 ) -> InvitationStatus:
+    """An interview that exists wins (a revoke is refused once the link was used); a link
+    withdrawn before it expired stays `revoked` after its expiry, so the list keeps saying why
+    it is dead."""
     if interview_status in _DONE:
         return InvitationStatus.COMPLETED
     if used:
         return InvitationStatus.STARTED
+    if revoked:
+        return InvitationStatus.REVOKED
     if expires_at <= now:
         return InvitationStatus.EXPIRED
     return InvitationStatus.OPENED if opened_at is not None else InvitationStatus.SENT
@@ -601,6 +648,7 @@ def _invitation(
 ) -> Invitation:
     expires_at = _req(row["expires_at"])
     opened_at = _aware(row["opened_at"])
+    revoked_at = _aware(row["revoked_at"])
     return Invitation(
         id=row["id"],
         template_id=row["template_id"],
@@ -611,11 +659,13 @@ def _invitation(
         expires_at=expires_at,
         opened_at=opened_at,
         interview_id=row["interview_id"],
+        revoked_at=revoked_at,
         status=invitation_status(
             now=datetime.now(UTC),
             expires_at=expires_at,
             opened_at=opened_at,
             used=bool(row["used"]),
+            revoked=revoked_at is not None,
             interview_status=interview_status,
         ),
     )

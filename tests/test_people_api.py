@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from interview_store import InterviewPlan, InterviewStatus, InterviewStore
-from interview_store.accounts import Role
-from interview_store.people import DeliveryState, WebhookEvent
+from interview_store.accounts import AuditAction, Role
+from interview_store.people import CONSENT_VERSION, DeliveryState, WebhookEvent
 from tests.fake_interview import stored_report
 from tests.people_support import (
     WebhookReceiver,
@@ -26,6 +26,7 @@ from tests.people_support import (
     set_created_at,
     signature_ok,
 )
+from tests.tokenserver_harness import add_user, csrf_headers, sign_in
 
 TEMPLATE = {
     "role": "Platform engineer",
@@ -300,6 +301,114 @@ async def test_invitation_locks_fields_hides_ideal_answers_and_is_single_use(
             "/api/interviews", data={"invitation": "x" * 43, "consent": "true"}
         )
         assert unknown.status_code == 404
+
+
+async def test_recruiters_revoke_unused_invitations_and_candidates_are_told(
+    sqlite_store: InterviewStore,
+) -> None:
+    async with people_client(sqlite_store) as (client, ctx):
+        recruiter = await api_key_headers(sqlite_store, Role.RECRUITER)
+        viewer = await api_key_headers(sqlite_store, Role.VIEWER)
+        template = (await client.post("/api/templates", json=TEMPLATE, headers=recruiter)).json()
+        path = f"/api/templates/{template['id']}/invitations"
+
+        async def invite(**label: str) -> dict[str, Any]:
+            r = await client.post(path, json=label, headers=recruiter)
+            assert r.status_code == 201, r.text
+            created: dict[str, Any] = r.json()
+            return created
+
+        def revoke_path(invitation: dict[str, Any]) -> str:
+            return f"/api/invitations/{invitation['id']}/revoke"
+
+        async def listed_status(invitation: dict[str, Any]) -> str:
+            items = (await client.get("/api/invitations", headers=viewer)).json()["items"]
+            return str(next(i["status"] for i in items if i["id"] == invitation["id"]))
+
+        wrong = await invite(candidate_email="wrong@example.test")
+        assert (await client.get(f"/api/invitations/{wrong['token']}")).status_code == 200
+
+        # role matrix: nobody and viewers may not; recruiters may
+        assert (await client.post(revoke_path(wrong))).status_code == 401
+        assert (await client.post(revoke_path(wrong), headers=viewer)).status_code == 403
+        assert await listed_status(wrong) == "opened"
+        unknown = "/api/invitations/00000000-0000-4000-8000-000000000000/revoke"
+        assert (await client.post(unknown, headers=recruiter)).status_code == 404
+        r = await client.post(revoke_path(wrong), headers=recruiter)
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "revoked" and r.json()["revoked_at"]
+        again = await client.post(revoke_path(wrong), headers=recruiter)  # idempotent
+        assert again.status_code == 200 and again.json()["revoked_at"] == r.json()["revoked_at"]
+        assert await listed_status(wrong) == "revoked"
+
+        # the candidate's link says it was withdrawn (not "not found") and starts nothing
+        opened = await client.get(f"/api/invitations/{wrong['token']}")
+        assert opened.status_code == 410 and "withdrawn" in opened.json()["error"]
+        before = (await sqlite_store.list())[1]
+        refused = await client.post("/api/interviews", data=consent_form(invitation=wrong["token"]))
+        assert refused.status_code == 410 and refused.json()["field"] == "invitation"
+        assert "withdrawn" in refused.json()["error"]
+        assert (await sqlite_store.list())[1] == before
+
+        # a started invitation has an interview: not revocable
+        used = await invite(candidate_name="Used Already")
+        created = await client.post("/api/interviews", data=consent_form(invitation=used["token"]))
+        assert created.status_code == 201, created.text
+        r = await client.post(revoke_path(used), headers=recruiter)
+        assert r.status_code == 409 and "already used" in r.json()["error"]
+        assert await listed_status(used) == "started"
+        await sqlite_store.set_status(created.json()["interview_id"], InterviewStatus.ENDED)
+        assert (await client.post(revoke_path(used), headers=recruiter)).status_code == 409
+
+        # an expired one: a no-op 200, still listed as expired
+        late = await invite()
+        async with sqlite_store.engine.begin() as conn:
+            await conn.execute(
+                sa.text("UPDATE invitations SET expires_at = :at WHERE id = :id"),
+                {"at": datetime.now(UTC) - timedelta(hours=1), "id": late["id"]},
+            )
+        r = await client.post(revoke_path(late), headers=recruiter)
+        assert r.status_code == 200 and r.json()["status"] == "expired"
+        assert r.json()["revoked_at"] is None
+
+        # a signed-in recruiter's browser: CSRF token required, like every cookie write
+        await add_user(sqlite_store, "revoker@example.test")
+        csrf = await sign_in(client, "revoker@example.test")
+        filled = await invite(candidate_name="Position filled")
+        forged = await client.post(revoke_path(filled))  # the cookie alone
+        assert forged.status_code == 403 and "CSRF" in forged.json()["error"]
+        r = await client.post(revoke_path(filled), headers=csrf_headers(csrf))
+        assert r.status_code == 200 and r.json()["status"] == "revoked"
+
+        entries, _ = await ctx.auth.accounts.audit_page(limit=50, offset=0)
+        revoked = [e for e in entries if e.action == AuditAction.INVITATION_REVOKED]
+        # one entry per withdrawal (not for the repeat, the refusals or the expired no-op)
+        assert [e.target for e in revoked] == [
+            f"invitation:{filled['id']}",
+            f"invitation:{wrong['id']}",
+        ]
+        assert revoked[0].actor == "revoker@example.test"
+        assert revoked[1].actor.startswith("api-key:")
+
+
+async def test_recruiters_see_the_consent_the_candidate_gave(sqlite_store: InterviewStore) -> None:
+    async with people_client(sqlite_store) as (client, _ctx):
+        viewer = await api_key_headers(sqlite_store, Role.VIEWER)
+        created = await create_interview(client)
+        detail = (
+            await client.get(f"/api/interviews/{created['interview_id']}", headers=viewer)
+        ).json()
+        consent = detail["consent"]
+        assert consent["version"] == CONSENT_VERSION and consent["agreed_at"]
+        assert consent["choices"] == {
+            "recording": True,
+            "camera_analysis": True,
+            "ai_processing": True,
+        }
+        # an interview made before consent was recorded (no people row) has none
+        old = await sqlite_store.create(InterviewPlan(role="Legacy"))
+        detail = (await client.get(f"/api/interviews/{old.id}", headers=viewer)).json()
+        assert detail["consent"] is None
 
 
 async def test_recruiters_see_interviews_grouped_by_candidate(sqlite_store: InterviewStore) -> None:

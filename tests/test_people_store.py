@@ -60,6 +60,84 @@ async def test_an_invitation_is_claimed_once_under_a_race(store: InterviewStore)
     assert statuses[expired.id] == InvitationStatus.EXPIRED
 
 
+async def test_revoke_withdraws_only_an_unused_link_and_wins_the_race(
+    store: InterviewStore,
+) -> None:
+    people = PeopleStore(store.engine)
+    template = await people.create_template(TemplateBody(role="SRE"), created_by="tests")
+    now = datetime.now(UTC)
+
+    async def invite(token_hash: str, *, expires_at: datetime) -> str:
+        invitation = await people.create_invitation(
+            template,
+            token_hash=token_hash,
+            candidate_name=None,
+            candidate_email=None,
+            expires_at=expires_at,
+        )
+        return invitation.id
+
+    later = now + timedelta(hours=1)
+    sent, claimed, expired = (
+        await invite("c" * 64, expires_at=later),
+        await invite("d" * 64, expires_at=later),
+        await invite("e" * 64, expires_at=now - timedelta(seconds=1)),
+    )
+    assert await people.revoke_invitation("f" * 36, now=now) is None
+
+    first = await people.revoke_invitation(sent, now=now)
+    assert first is not None and first.revoked_now
+    assert first.invitation.status == InvitationStatus.REVOKED
+    assert first.invitation.revoked_at is not None
+    again = await people.revoke_invitation(sent, now=now)  # idempotent: nothing changes
+    assert again is not None and not again.revoked_now
+    assert again.invitation.revoked_at == first.invitation.revoked_at
+    assert not await people.claim_invitation(sent, now=now)  # a revoked link starts nothing
+    grant = await people.invitation_by_token("c" * 64)
+    assert grant is not None and grant.invitation.status == InvitationStatus.REVOKED
+
+    # used first: the revoke changes nothing (the interview exists)
+    assert await people.claim_invitation(claimed, now=now)
+    used = await people.revoke_invitation(claimed, now=now)
+    assert used is not None and not used.revoked_now
+    assert used.invitation.status == InvitationStatus.STARTED
+    assert used.invitation.revoked_at is None
+
+    # a claim and a revoke racing: exactly one of them takes effect
+    for n in range(4):
+        racing = await invite(f"r{n}".ljust(64, "0"), expires_at=later)
+        won_claim, revoked = await asyncio.gather(
+            people.claim_invitation(racing, now=now), people.revoke_invitation(racing, now=now)
+        )
+        assert revoked is not None and won_claim != revoked.revoked_now
+        assert revoked.invitation.status == (
+            InvitationStatus.STARTED if won_claim else InvitationStatus.REVOKED
+        )
+
+    # expired: a no-op, still listed as expired
+    late = await people.revoke_invitation(expired, now=now)
+    assert late is not None and not late.revoked_now
+    assert late.invitation.status == InvitationStatus.EXPIRED
+
+    # a revoked link stays `revoked` after its expiry, so the list keeps saying why
+    assert (
+        await people.revoke_invitation(await invite("g" * 64, expires_at=later), now=now)
+        is not None
+    )
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            sa.update(people_schema.invitations)
+            .where(people_schema.invitations.c.token_hash == "g" * 64)
+            .values(expires_at=now - timedelta(minutes=1))
+        )
+    statuses = {i.id: i.status for i in await people.invitations()}
+    assert statuses[sent] == InvitationStatus.REVOKED
+    assert statuses[claimed] == InvitationStatus.STARTED
+    assert statuses[expired] == InvitationStatus.EXPIRED
+    grant = await people.invitation_by_token("g" * 64)
+    assert grant is not None and grant.invitation.status == InvitationStatus.REVOKED
+
+
 async def test_sweep_abandons_only_unused_old_interviews(store: InterviewStore) -> None:
     people = PeopleStore(store.engine)
     plan = InterviewPlan(role="QA")

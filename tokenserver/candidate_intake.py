@@ -40,6 +40,12 @@ class Intake:
         return list(self.invitation.template.questions) if self.invitation else []
 
 
+REVOKED_MESSAGE = (
+    "This invitation was withdrawn by the recruiter. If you expected to interview, ask them "
+    "for a new link."
+)
+
+
 class CandidateIntake:
     def __init__(
         self, *, people: PeopleStore, access: CandidateAccess, self_serve_enabled: bool
@@ -74,6 +80,8 @@ class CandidateIntake:
         if grant is None:
             raise ApiError(404, "This invitation link is not valid.", field="invitation")
         status = grant.invitation.status
+        if status == InvitationStatus.REVOKED:
+            raise ApiError(410, REVOKED_MESSAGE, field="invitation")
         if status in (InvitationStatus.STARTED, InvitationStatus.COMPLETED):
             raise ApiError(410, "This invitation has already been used.", field="invitation")
         deadline = grant.template.deadline

@@ -56,6 +56,7 @@ from interview_store.people import (
     CreatedInvitation,
     CreatedWebhookEndpoint,
     InterviewTemplate,
+    Invitation,
     InvitationBody,
     InvitationList,
     InvitationView,
@@ -397,9 +398,21 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         method="get",
         path="/api/invitations",
-        summary="Invitations with their status (sent, opened, started, completed, expired)",
+        summary=(
+            "Invitations with their status (sent, opened, started, completed, expired, revoked)"
+        ),
         query=(Param(name="template_id", schema={"type": "string"}),),
         responses={200: _json(InvitationList)},
+    ),
+    Operation(
+        method="post",
+        path="/api/invitations/{invitation_id}/revoke",
+        summary=(
+            "Withdraw an unused invitation (audit-logged; idempotent; an expired one is left "
+            "as is; 409 once started or completed)"
+        ),
+        role=Role.RECRUITER,
+        responses={200: _json(Invitation)},
     ),
     Operation(
         method="get",

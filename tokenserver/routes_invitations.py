@@ -2,10 +2,16 @@
 
 Recruiters (role `recruiter`) prepare a template and create single-use, expiring links from
 it, optionally labelled with the candidate's name or email; viewers may list them with each
-link's status (sent, opened, started, completed, expired). The link itself is shown once:
-only its hash is stored. A candidate opening the link (`GET /api/invitations/{token}`) sees
-the prepared interview with its fields locked, never the questions' ideal answers; the
+link's status (sent, opened, started, completed, expired, revoked). The link itself is shown
+once: only its hash is stored. A candidate opening the link (`GET /api/invitations/{token}`)
+sees the prepared interview with its fields locked, never the questions' ideal answers; the
 create form then carries `invitation=<token>` (see `candidate_intake`).
+
+A recruiter may take a link back (`POST /api/invitations/{id}/revoke`, audit-logged) until it
+is used: a started or completed invitation has an interview, which is deleted instead, so
+revoking it is a 409. Revoking is idempotent, and revoking an expired link is a no-op 200
+(it already starts nothing; its status stays `expired`). The candidate's link then answers
+410 with "withdrawn by the recruiter", never "not found".
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interview_store.accounts import Role
+from interview_store.accounts import AuditAction, Role
 from interview_store.people import (
     CreatedInvitation,
     InvitationBody,
     InvitationList,
+    InvitationStatus,
     InvitationView,
     TemplateBody,
     TemplateList,
@@ -95,6 +102,28 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         page = InvitationList(items=await people.invitations(template_id=template_id))
         return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
 
+    async def revoke_invitation(request: Request) -> Response:
+        principal = await ctx.auth.require(request, Role.RECRUITER)
+        invitation_id = str(request.path_params["invitation_id"])
+        result = await people.revoke_invitation(invitation_id, now=datetime.now(UTC))
+        if result is None:
+            raise ApiError(404, "No invitation with this id.")
+        status = result.invitation.status
+        if status in (InvitationStatus.STARTED, InvitationStatus.COMPLETED):
+            raise ApiError(
+                409,
+                f"This invitation was already used (it is {status.value}): the interview "
+                "exists. Delete the interview instead if it should not be kept.",
+            )
+        if result.revoked_now:
+            await ctx.auth.accounts.audit(
+                actor=principal.actor,
+                action=AuditAction.INVITATION_REVOKED,
+                target=f"invitation:{invitation_id}",
+            )
+            logger.info("invitation revoked", extra={"invitation_id": invitation_id})
+        return JSONResponse(result.invitation.model_dump(mode="json"), headers=_PRIVATE)
+
     async def open_invitation(request: Request) -> Response:
         """The candidate's view of an invitation (the link is the credential)."""
         grant = await ctx.people.intake.invitation(str(request.path_params["token"]))
@@ -123,6 +152,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/templates", list_templates, methods=["GET"]),
         Route("/templates/{template_id:uuid}/invitations", create_invitation, methods=["POST"]),
         Route("/invitations", list_invitations, methods=["GET"]),
+        Route("/invitations/{invitation_id:uuid}/revoke", revoke_invitation, methods=["POST"]),
         Route("/invitations/{token:str}", open_invitation, methods=["GET"]),
     ]
 

@@ -96,6 +96,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             record,
             include_session_report="session_report" in request.query_params.getlist("include"),
         )
+        detail.consent = await ctx.people.store.consent(record.id)
         return JSONResponse(detail.model_dump(mode="json"), headers=_PRIVATE)
 
     async def get_recording(request: Request) -> Response:

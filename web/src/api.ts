@@ -15,6 +15,7 @@ import type {
   InterviewStatus,
   CandidateGroupList,
   CreatedInvitation,
+  Invitation,
   InvitationList,
   InvitationView,
   ProgressResponse,
@@ -235,6 +236,14 @@ export function createInvitation(
     method: "POST",
     headers: { ...recruiter(token), "Content-Type": "application/json" },
     body: JSON.stringify(label),
+  });
+}
+
+/** Withdraw an unused invitation link (recruiter; 409 once it started an interview). */
+export function revokeInvitation(token: string, invitationId: string): Promise<Invitation> {
+  return request<Invitation>(`/api/invitations/${encodeURIComponent(invitationId)}/revoke`, {
+    method: "POST",
+    headers: recruiter(token),
   });
 }
 

@@ -46,7 +46,7 @@ export type Competency =
   | "experience_authenticity"
   | "collaboration";
 export type CostSource = "live" | "frame_review" | "evaluation" | "avatar";
-export type InvitationStatus = "sent" | "opened" | "started" | "completed" | "expired";
+export type InvitationStatus = "sent" | "opened" | "started" | "completed" | "expired" | "revoked";
 /**
  * Where the interview stands on a question's ladder: its easier variant, the question
  * as planned, or its harder variant.
@@ -274,12 +274,28 @@ export interface CodingSection {
   evidence_source: "model" | "rules" | "none";
 }
 /**
+ * What the candidate agreed to; all three are needed for an interview.
+ */
+export interface ConsentChoices {
+  recording: boolean;
+  camera_analysis: boolean;
+  ai_processing: boolean;
+}
+/**
  * `GET /api/consent`: the notice a candidate reads before the device check.
  */
 export interface ConsentNotice {
   version: string;
   retention_days: number;
   items: string[];
+}
+/**
+ * Stored with the interview: which notice, when, and the choices.
+ */
+export interface ConsentRecord {
+  version: string;
+  agreed_at: string;
+  choices: ConsentChoices;
 }
 export interface CostLine {
   source: CostSource;
@@ -323,6 +339,7 @@ export interface CreatedInvitation {
   expires_at: string;
   opened_at: string | null;
   interview_id: string | null;
+  revoked_at: string | null;
   status: InvitationStatus;
   token: string;
   url: string;
@@ -587,6 +604,7 @@ export interface InterviewDetail {
   cost: InterviewCost | null;
   recording_links: RecordingLinks;
   report_html_url: string | null;
+  consent: ConsentRecord | null;
   /**
    * From going live to the end; None until both happened.
    */
@@ -978,6 +996,7 @@ export interface Invitation {
   expires_at: string;
   opened_at: string | null;
   interview_id: string | null;
+  revoked_at: string | null;
   status: InvitationStatus;
 }
 export interface InvitationList {
@@ -1136,7 +1155,7 @@ export const InterviewStatusValues: readonly InterviewStatus[] = ["preparing", "
 export const InterviewTypeValues: readonly InterviewType[] = ["technical", "behavioural", "system_design", "coding", "mixed", "frontend", "backend", "data_ml", "custom"];
 
 /** Every value of `InvitationStatus`, in the order the model declares them. */
-export const InvitationStatusValues: readonly InvitationStatus[] = ["sent", "opened", "started", "completed", "expired"];
+export const InvitationStatusValues: readonly InvitationStatus[] = ["sent", "opened", "started", "completed", "expired", "revoked"];
 
 /** Every value of `Level`, in the order the model declares them. */
 export const LevelValues: readonly Level[] = ["beginner", "intermediate", "advanced"];

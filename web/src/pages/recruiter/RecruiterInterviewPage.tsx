@@ -2,14 +2,15 @@
  * One interview for a recruiter: the recording with the transcript beside it (click a line
  * to seek; lines the report cites as evidence are marked), the phase and observation
  * timeline, the report itself, embedded as the one rendered report.html, and what the
- * interview cost (with any model failover). Delete asks for confirmation.
+ * interview cost (with any model failover), and the consent the candidate gave before it
+ * (which notice, when). Delete asks for confirmation.
  */
 
 import { useEffect, useRef, useState } from "react";
 import { getInterview, recordingUrl } from "../../api";
 import { Loading } from "../../components/StatusPanels";
 import { errorText, formatDate, formatDuration, humanize } from "../../format";
-import type { InterviewDetail } from "../../generated/contracts";
+import type { ConsentRecord, InterviewDetail } from "../../generated/contracts";
 import { Link } from "../../router";
 import { CostPanel } from "./CostPanel";
 import { DeleteInterview } from "./DeleteInterview";
@@ -81,6 +82,7 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
             {formatDuration(record.duration_s)}
           </p>
           <PlanSummary plan={record.plan} />
+          <ConsentLine consent={record.consent} />
           {record.failure_reason ? <p className="alert error">Failed: {record.failure_reason}</p> : null}
           {record.flags.length ? (
             <p className="flags">
@@ -121,6 +123,30 @@ function InterviewReview({ record, auth }: { record: InterviewDetail; auth: Recr
       <ReportPanel record={record} />
       <CostPanel record={record} origin={origin} />
     </article>
+  );
+}
+
+const CONSENT_LABELS: [keyof ConsentRecord["choices"], string][] = [
+  ["recording", "recording"],
+  ["camera_analysis", "camera analysis"],
+  ["ai_processing", "AI processing"],
+];
+
+/** What the candidate agreed to, from the stored consent (older interviews have none). */
+function ConsentLine({ consent }: { consent: ConsentRecord | null }) {
+  if (!consent) {
+    return (
+      <p className="meta" id="consent">
+        Consent: not recorded (the interview predates the consent notice).
+      </p>
+    );
+  }
+  const agreed = CONSENT_LABELS.filter(([key]) => consent.choices[key]).map(([, label]) => label);
+  const text = agreed.length ? agreed.join(", ").replace(/, ([^,]*)$/, " and $1") : "nothing";
+  return (
+    <p className="meta" id="consent">
+      Consent: {text}, agreed {formatDate(consent.agreed_at)} (notice {consent.version})
+    </p>
   );
 }
 

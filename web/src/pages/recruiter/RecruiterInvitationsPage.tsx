@@ -2,10 +2,12 @@
  * Recruiters: interview templates (role, type, level, language, length, job description, up to
  * ten own questions with hidden ideal answers, a deadline), single-use invitation links made
  * from them with each link's status, interviews grouped by candidate, and exports of reports.
- * An invitation's link is shown once, when it is made: only its hash is stored.
+ * An invitation's link is shown once, when it is made: only its hash is stored. A link not yet
+ * used (sent or opened) can be revoked after a confirmation; its candidate is then told it was
+ * withdrawn.
  */
 
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import {
   createInvitation,
   createTemplate,
@@ -13,7 +15,9 @@ import {
   listCandidates,
   listInvitations,
   listTemplates,
+  revokeInvitation,
 } from "../../api";
+import { toast } from "../../components/Toast";
 import { errorText, formatDate, humanize } from "../../format";
 import {
   type CandidateGroup,
@@ -22,6 +26,7 @@ import {
   type InterviewType,
   InterviewTypeValues,
   type Invitation,
+  type InvitationStatus,
   type Level,
   LevelValues,
   type TemplateBody,
@@ -30,6 +35,13 @@ import { Link } from "../../router";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
 
 const MAX_QUESTIONS = 10;
+
+/** The statuses the server lets a recruiter revoke (a used link has an interview). */
+const REVOCABLE: readonly InvitationStatus[] = ["sent", "opened"];
+
+function invitee(inv: Invitation): string {
+  return inv.candidate_name ?? inv.candidate_email ?? "the candidate";
+}
 
 export function RecruiterInvitationsPage() {
   return <RecruiterGate>{(auth) => <Invitations auth={auth} />}</RecruiterGate>;
@@ -47,6 +59,7 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
   const [groups, setGroups] = useState<CandidateGroup[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
 
   const load = useCallback(async (): Promise<void> => {
     try {
@@ -121,6 +134,9 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
                 <th scope="col">Sent</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Interview</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -141,11 +157,23 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
                         "—"
                       )}
                     </td>
+                    <td>
+                      {REVOCABLE.includes(inv.status) ? (
+                        <button
+                          type="button"
+                          className="button subtle"
+                          aria-label={`Revoke the invitation for ${invitee(inv)}`}
+                          onClick={() => setRevoking(inv)}
+                        >
+                          Revoke
+                        </button>
+                      ) : null}
+                    </td>
                   </tr>
                 ))
               ) : (
                 <tr>
-                  <td colSpan={6} className="empty">
+                  <td colSpan={7} className="empty">
                     No invitations yet.
                   </td>
                 </tr>
@@ -153,6 +181,16 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
             </tbody>
           </table>
         </div>
+        <RevokeDialog
+          invitation={revoking}
+          auth={auth}
+          onClose={() => setRevoking(null)}
+          onRevoked={async () => {
+            setRevoking(null);
+            toast("Invitation revoked: the link no longer works.");
+            await load();
+          }}
+        />
       </section>
       <section className="card wide" aria-labelledby="templates-title">
         <h2 id="templates-title">Templates</h2>
@@ -193,6 +231,77 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
         </div>
       </section>
     </>
+  );
+}
+
+/** The confirmation before a link is withdrawn (native `<dialog>`: focus trap, Escape). */
+function RevokeDialog({
+  invitation,
+  auth,
+  onClose,
+  onRevoked,
+}: {
+  invitation: Invitation | null;
+  auth: RecruiterAuth;
+  onClose: () => void;
+  onRevoked: () => Promise<void>;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const el = dialog.current;
+    if (!el) return;
+    if (invitation && !el.open) {
+      setError(null);
+      el.showModal();
+    } else if (!invitation && el.open) {
+      el.close();
+    }
+  }, [invitation]);
+
+  const confirm = async (): Promise<void> => {
+    if (!invitation) return;
+    setBusy(true);
+    try {
+      await revokeInvitation(auth.token, invitation.id);
+      await onRevoked();
+    } catch (e) {
+      if (!auth.handleAuthError(e)) setError(`Could not revoke: ${errorText(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="revoke-title" onClose={onClose}>
+      <h2 id="revoke-title">Revoke this invitation?</h2>
+      <p>
+        The link sent to {invitation ? invitee(invitation) : "the candidate"} for{" "}
+        {invitation?.role ?? "this role"} stops working: opening it says the invitation was withdrawn. This
+        cannot be undone; create a new link if you change your mind.
+      </p>
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={() => dialog.current?.close()}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button danger"
+          id="confirm-revoke"
+          disabled={busy}
+          onClick={() => void confirm()}
+        >
+          Revoke invitation
+        </button>
+      </div>
+    </dialog>
   );
 }
 
