@@ -1,7 +1,8 @@
 """Candidates in a real browser (Debian Chromium, headless) against the real token server
 (`python -m tokenserver`) serving the built `web/dist`: the consent screen before the device
 check, an invitation with locked fields, the progress page with its charts, feedback that
-survives closing the tab, "delete my interview", and an interview that never started."""
+survives closing the tab, "delete my interview", and an interview that never started; for
+recruiters, invitations (made, revoked after a confirmation) and the consent a candidate gave."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwri
 
 from interview_store import InterviewStatus, InterviewStore, LearningItem
 from interview_store.accounts import Role
+from interview_store.people import CONSENT_VERSION
 from interview_store.people_store import PeopleStore
 from testkit.cv_samples import normal_cv_pdf
 from tests.fake_interview import stored_report
@@ -256,8 +258,84 @@ def test_recruiter_prepares_a_template_and_invites(page: Page, server: TokenServ
     )
 
 
+def sign_in_recruiter(page: Page) -> None:
+    r = page.request.post(
+        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+    )
+    assert r.ok, r.text()
+
+
+def make_invitations(server: TokenServer, *names: str) -> list[dict[str, Any]]:
+    headers = recruiter(server)
+    template = httpx.post(
+        f"{server.base_url}/api/templates", headers=headers, json={"role": "Support lead"}
+    ).json()
+    return [
+        httpx.post(
+            f"{server.base_url}/api/templates/{template['id']}/invitations",
+            headers=headers,
+            json={"candidate_name": name},
+        ).json()
+        for name in names
+    ]
+
+
+def test_recruiter_revokes_an_invitation_after_confirming(page: Page, server: TokenServer) -> None:
+    wrong, keep = make_invitations(server, "Wrong Address", "Keep Me")
+    sign_in_recruiter(page)
+    page.goto("/recruiter/invitations")
+    rows = page.locator("#invitations tbody").get_by_role("row")
+    row = rows.filter(has_text="Wrong Address")
+    expect(row).to_contain_text("Sent")
+    revoke = row.get_by_role("button", name="Revoke the invitation for Wrong Address")
+
+    revoke.click()  # changing one's mind revokes nothing
+    dialog = page.get_by_role("dialog", name="Revoke this invitation?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Wrong Address")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    opened = httpx.get(f"{server.base_url}/api/invitations/{wrong['token']}")
+    assert opened.status_code == 200  # still usable (and now "opened")
+
+    page.reload()
+    revoke.click()
+    dialog.get_by_role("button", name="Revoke invitation").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_contain_text("Revoked")
+    expect(row.get_by_role("button")).to_have_count(0)  # nothing left to revoke
+    expect(rows.filter(has_text="Keep Me")).to_contain_text("Sent")
+    expect(
+        rows.filter(has_text="Keep Me").get_by_role(
+            "button", name="Revoke the invitation for Keep Me"
+        )
+    ).to_be_visible()
+    listed = httpx.get(f"{server.base_url}/api/invitations", headers=recruiter(server)).json()
+    statuses = {i["id"]: i["status"] for i in listed["items"]}
+    assert statuses[wrong["id"]] == "revoked" and statuses[keep["id"]] == "sent"
+
+    # the candidate opening the link is told it was withdrawn, not that it does not exist
+    page.goto(f"/invite/{wrong['token']}")
+    expect(
+        page.get_by_role("heading", name="This invitation can no longer be used")
+    ).to_be_visible()
+    expect(page.locator("main")).to_contain_text("withdrawn by the recruiter")
+    expect(page.locator("main")).not_to_contain_text("not found")
+
+
+def test_recruiter_sees_the_consent_the_candidate_gave(page: Page, server: TokenServer) -> None:
+    created = httpx.post(
+        f"{server.base_url}/api/interviews", data={"consent": "true", "role": "Consent check"}
+    ).json()
+    sign_in_recruiter(page)
+    page.goto(f"/recruiter/interviews/{created['interview_id']}")
+    consent = page.locator("#consent")
+    expect(consent).to_contain_text("Consent: recording, camera analysis and AI processing, agreed")
+    expect(consent).to_contain_text(f"(notice {CONSENT_VERSION})")
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("which", ["consent", "invite", "progress", "recruiter"])
+@pytest.mark.parametrize("which", ["consent", "invite", "progress", "recruiter", "revoke"])
 def test_people_pages_pass_axe_wcag_aa(
     browser: Browser, server: TokenServer, which: str, scheme: str
 ) -> None:
@@ -295,13 +373,22 @@ def test_people_pages_pass_axe_wcag_aa(
         store_call(server, evaluate)
         page.goto(f"/progress#key={created['profile_key']}")
         expect(page.locator("canvas#chart-scores")).to_be_visible()
-    else:
-        r = page.request.post(
-            "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-        )
-        assert r.ok, r.text()
+    elif which == "recruiter":
+        sign_in_recruiter(page)
         page.goto("/recruiter/invitations")
         expect(page.get_by_role("heading", name="Templates")).to_be_visible()
+    else:  # a revoked badge in the list, and the confirmation open
+        gone = make_invitations(server, f"Gone {scheme}", f"Pending {scheme}")[0]
+        r = httpx.post(
+            f"{server.base_url}/api/invitations/{gone['id']}/revoke", headers=recruiter(server)
+        )
+        assert r.status_code == 200, r.text
+        sign_in_recruiter(page)
+        page.goto("/recruiter/invitations")
+        rows = page.locator("#invitations tbody").get_by_role("row")
+        expect(rows.filter(has_text=f"Gone {scheme}")).to_contain_text("Revoked")
+        rows.filter(has_text=f"Pending {scheme}").get_by_role("button", name="Revoke").click()
+        expect(page.get_by_role("dialog", name="Revoke this invitation?")).to_be_visible()
     page.wait_for_load_state("networkidle")
     problems = axe_wcag_aa(page)
     context.close()
