@@ -9,14 +9,10 @@ deterministic, so `--check` (run by a test) can tell when the checked-in file is
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, create_model
 
 from .api_bodies import (
     CreatedInterview,
@@ -47,6 +43,8 @@ from .people import (
     TemplateBody,
     TemplateList,
 )
+from .schema_export import render as render_document
+from .schema_export import schema_document, write_or_check
 from .vocabulary import (
     AvatarStatus,
     EventKind,
@@ -102,47 +100,29 @@ EXPORTED: tuple[Any, ...] = (
 
 def contracts_schema() -> dict[str, Any]:
     """The whole document (a dict; `render` turns it into the file's text)."""
-    fields: dict[str, Any] = {t.__name__: (t, ...) for t in EXPORTED}
-    root: type[BaseModel] = create_model("Contracts", **fields)
-    schema = root.model_json_schema(mode="serialization")
-    schema["description"] = (
-        "Contracts between the interview platform's processes and the web client. Generated "
-        "by `python -m interview_store.json_schema` from the pydantic models in "
-        "interview_store; do not edit."
+    return schema_document(
+        {t.__name__: t for t in EXPORTED},
+        title="Contracts",
+        description=(
+            "Contracts between the interview platform's processes and the web client. Generated "
+            "by `python -m interview_store.json_schema` from the pydantic models in "
+            "interview_store; do not edit."
+        ),
     )
-    missing = [t.__name__ for t in EXPORTED if t.__name__ not in schema.get("$defs", {})]
-    if missing:
-        raise RuntimeError(f"types missing from $defs (name clash?): {', '.join(missing)}")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
 def render() -> str:
-    return json.dumps(contracts_schema(), indent=2, ensure_ascii=False) + "\n"
+    return render_document(contracts_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m interview_store.json_schema", description=__doc__
+    return write_or_check(
+        argv,
+        prog="python -m interview_store.json_schema",
+        description=__doc__,
+        default_output=DEFAULT_OUTPUT,
+        text=render,
     )
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    args = parser.parse_args(argv)
-    text = render()
-    output: Path = args.output
-    if args.check:
-        current = output.read_text(encoding="utf-8") if output.is_file() else None
-        if current != text:
-            print(
-                f"{output} is stale: run `uv run python -m interview_store.json_schema`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{output} is up to date")
-        return 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    print(f"wrote {output}")
-    return 0
 
 
 if __name__ == "__main__":

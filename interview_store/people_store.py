@@ -252,14 +252,7 @@ class PeopleStore:
         inv = t.invitations
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                inv.update()
-                .where(
-                    inv.c.id == invitation_id,
-                    inv.c.used.is_(False),
-                    inv.c.revoked_at.is_(None),
-                    inv.c.expires_at > now,
-                )
-                .values(revoked_at=now)
+                inv.update().where(*_still_usable(invitation_id, now)).values(revoked_at=now)
             )
         invitation = await self.invitation(invitation_id)
         if invitation is None:
@@ -290,12 +283,7 @@ class PeopleStore:
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 inv.update()
-                .where(
-                    inv.c.id == invitation_id,
-                    inv.c.used.is_(False),
-                    inv.c.revoked_at.is_(None),
-                    inv.c.expires_at > now,
-                )
+                .where(*_still_usable(invitation_id, now))
                 .values(used=True, opened_at=sa.func.coalesce(inv.c.opened_at, now))
             )
         return bool(result.rowcount)
@@ -725,3 +713,15 @@ def summary_groups(
 ABANDON_GRACE = timedelta(minutes=1)
 """Added to the token's lifetime before an unused interview counts as abandoned: a candidate
 who joins in the token's last second is still connecting."""
+
+
+def _still_usable(invitation_id: str, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """Not used, not revoked, not expired: what both claiming and revoking require, each in
+    one conditional UPDATE, so a claim and a revoke racing cannot both win."""
+    inv = t.invitations
+    return (
+        inv.c.id == invitation_id,
+        inv.c.used.is_(False),
+        inv.c.revoked_at.is_(None),
+        inv.c.expires_at > now,
+    )

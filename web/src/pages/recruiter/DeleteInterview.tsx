@@ -1,7 +1,8 @@
-/** "Delete interview" with a modal confirmation (native `<dialog>`: focus trap, Escape). */
+/** "Delete interview", after a confirmation. */
 
 import { useRef, useState } from "react";
 import { deleteInterview } from "../../api";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText } from "../../format";
 import type { InterviewDetail } from "../../generated/contracts";
@@ -32,29 +33,17 @@ export function DeleteInterview({ record, auth }: { record: InterviewDetail; aut
       <button type="button" className="button danger" id="delete" onClick={() => dialog.current?.showModal()}>
         Delete interview
       </button>
-      <dialog ref={dialog} className="dialog" aria-labelledby="del-title">
-        <h2 id="del-title">Delete this interview?</h2>
+      <ConfirmDialog
+        ref={dialog}
+        name="delete"
+        title="Delete this interview?"
+        error={error}
+        busy={busy}
+        confirmLabel="Delete permanently"
+        onConfirm={() => void confirm()}
+      >
         <p>The record, transcript, report and recordings are removed for good. This cannot be undone.</p>
-        {error ? (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <div className="actions">
-          <button type="button" className="button" onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button danger"
-            id="confirm-delete"
-            disabled={busy}
-            onClick={() => void confirm()}
-          >
-            Delete permanently
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -17,6 +17,7 @@ import {
   listTemplates,
   revokeInvitation,
 } from "../../api";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText, formatDate, humanize } from "../../format";
 import {
@@ -275,33 +276,22 @@ function RevokeDialog({
   };
 
   return (
-    <dialog ref={dialog} className="dialog" aria-labelledby="revoke-title" onClose={onClose}>
-      <h2 id="revoke-title">Revoke this invitation?</h2>
+    <ConfirmDialog
+      ref={dialog}
+      name="revoke"
+      title="Revoke this invitation?"
+      error={error}
+      busy={busy}
+      confirmLabel="Revoke invitation"
+      onConfirm={() => void confirm()}
+      onClose={onClose}
+    >
       <p>
         The link sent to {invitation ? invitee(invitation) : "the candidate"} for{" "}
         {invitation?.role ?? "this role"} stops working: opening it says the invitation was withdrawn. This
         cannot be undone; create a new link if you change your mind.
       </p>
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={() => dialog.current?.close()}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button danger"
-          id="confirm-revoke"
-          disabled={busy}
-          onClick={() => void confirm()}
-        >
-          Revoke invitation
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
 
