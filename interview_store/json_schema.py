@@ -14,6 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .accounts import (
+    ApiKeyList,
+    AuditPage,
+    CreatedApiKey,
+    CreatedUser,
+    NewApiKeyBody,
+    NewUserBody,
+    Role,
+    SignedInUser,
+    UserList,
+    UserUpdateBody,
+)
 from .api_bodies import (
     CreatedInterview,
     ErrorBody,
@@ -95,6 +107,17 @@ EXPORTED: tuple[Any, ...] = (
     CreatedInvitation,
     InvitationList,
     CandidateGroupList,
+    # accounts: sign-in, API keys, user administration, the audit log
+    Role,
+    SignedInUser,
+    NewApiKeyBody,
+    CreatedApiKey,
+    ApiKeyList,
+    NewUserBody,
+    UserUpdateBody,
+    CreatedUser,
+    UserList,
+    AuditPage,
 )
 
 

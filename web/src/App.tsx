@@ -26,6 +26,12 @@ const RecruiterInvitationsPage = lazy(() =>
 const RecruiterListPage = lazy(() =>
   import("./pages/recruiter/RecruiterListPage").then((m) => ({ default: m.RecruiterListPage })),
 );
+const RecruiterApiKeysPage = lazy(() =>
+  import("./pages/recruiter/RecruiterApiKeysPage").then((m) => ({ default: m.RecruiterApiKeysPage })),
+);
+const RecruiterUsersPage = lazy(() =>
+  import("./pages/recruiter/RecruiterUsersPage").then((m) => ({ default: m.RecruiterUsersPage })),
+);
 const RecruiterInterviewPage = lazy(() =>
   import("./pages/recruiter/RecruiterInterviewPage").then((m) => ({ default: m.RecruiterInterviewPage })),
 );
@@ -63,6 +69,8 @@ const ROUTES: Route[] = [
     title: "Invitations",
     render: () => <RecruiterInvitationsPage />,
   },
+  { pattern: /^\/recruiter\/api-keys\/?$/, title: "API keys", render: () => <RecruiterApiKeysPage /> },
+  { pattern: /^\/recruiter\/users\/?$/, title: "Users", render: () => <RecruiterUsersPage /> },
 ];
 
 function resolve(path: string): { route: Route | null; params: Record<string, string> } {

@@ -5,6 +5,16 @@
  */
 
 import type {
+  ApiKeyList,
+  AuditPage,
+  CreatedApiKey,
+  CreatedUser,
+  NewApiKeyBody,
+  NewUserBody,
+  SignedInUser,
+  UserAccount,
+  UserList,
+  UserUpdateBody,
   ConsentNotice,
   CreatedInterview,
   ErrorBody,
@@ -86,12 +96,8 @@ function recruiter(csrfToken: string): HeadersInit {
   return { [CSRF_HEADER]: csrfToken };
 }
 
-/** `POST /api/auth/sign-in` and `GET /api/auth/me` (`SignedInUser` in interview_store/accounts.py). */
-export interface SignedInUser {
-  user: { id: string; email: string; display_name: string; role: "admin" | "recruiter" | "viewer" };
-  csrf_token: string;
-  expires_at: string;
-}
+/** `POST /api/auth/sign-in` and `GET /api/auth/me`: the account and the session's CSRF token. */
+export type { SignedInUser };
 
 export function signIn(email: string, password: string): Promise<SignedInUser> {
   return request<SignedInUser>("/api/auth/sign-in", {
@@ -268,4 +274,63 @@ export async function exportLink(
     cache: "no-store",
   });
   return body.url;
+}
+
+// --- accounts: own API keys (any signed-in user), users and the audit log (admins) ---------
+
+/** The signed-in account's keys, revoked ones included (never a secret). */
+export function listApiKeys(token: string): Promise<ApiKeyList> {
+  return request<ApiKeyList>("/api/auth/api-keys", { headers: recruiter(token), cache: "no-store" });
+}
+
+/** A new key for the signed-in account: the answer carries the secret, this once. */
+export function createApiKey(token: string, body: NewApiKeyBody): Promise<CreatedApiKey> {
+  return request<CreatedApiKey>("/api/auth/api-keys", {
+    method: "POST",
+    headers: { ...recruiter(token), "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function revokeApiKey(token: string, keyId: string): Promise<void> {
+  await request<unknown>(`/api/auth/api-keys/${encodeURIComponent(keyId)}`, {
+    method: "DELETE",
+    headers: recruiter(token),
+  });
+}
+
+const userPath = (id: string): string => `/api/users/${encodeURIComponent(id)}`;
+
+export function listUsers(token: string): Promise<UserList> {
+  return request<UserList>("/api/users", { headers: recruiter(token), cache: "no-store" });
+}
+
+/** A new account with a generated password, returned this once. */
+export function createUser(token: string, body: NewUserBody): Promise<CreatedUser> {
+  return request<CreatedUser>("/api/users", {
+    method: "POST",
+    headers: { ...recruiter(token), "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Change the role or (de)activate; a field left out stays as it is. */
+export function updateUser(token: string, id: string, change: Partial<UserUpdateBody>): Promise<UserAccount> {
+  return request<UserAccount>(userPath(id), {
+    method: "PATCH",
+    headers: { ...recruiter(token), "Content-Type": "application/json" },
+    body: JSON.stringify(change),
+  });
+}
+
+/** A new generated password (returned this once); the old one stops working. */
+export function resetPassword(token: string, id: string): Promise<CreatedUser> {
+  return request<CreatedUser>(`${userPath(id)}/reset-password`, {
+    method: "POST",
+    headers: recruiter(token),
+  });
+}
+
+export function getAuditLog(token: string, limit = 20): Promise<AuditPage> {
+  return request<AuditPage>(`/api/audit?limit=${limit}`, { headers: recruiter(token), cache: "no-store" });
 }

@@ -11,6 +11,15 @@ export type Phase =
  * How well an answer covered what the planned question looks for.
  */
 export type AnswerOutcome = "covered" | "partly" | "not_covered";
+export type AuditAction =
+  | "interview.deleted"
+  | "interview.exported"
+  | "user.created"
+  | "user.updated"
+  | "user.password_reset"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "invitation.revoked";
 /**
  * The interviewer's avatar as the candidate's page sees it (participant attribute
  * `interview.avatar`) and the record keeps it (`EventKind.AVATAR`).
@@ -47,6 +56,11 @@ export type Competency =
   | "collaboration";
 export type CostSource = "live" | "frame_review" | "evaluation" | "avatar";
 export type InvitationStatus = "sent" | "opened" | "started" | "completed" | "expired" | "revoked";
+/**
+ * What a recruiter account may do. Each role includes everything below it: a viewer
+ * reads; a recruiter also invites, deletes and exports; an admin also manages users.
+ */
+export type Role = "viewer" | "recruiter" | "admin";
 /**
  * Where the interview stands on a question's ladder: its easier variant, the question
  * as planned, or its harder variant.
@@ -112,6 +126,42 @@ export interface Answer {
   phase: Phase | null;
   words: number;
   duration_s: number;
+}
+/**
+ * An API key as listed: never the secret, which is stored only as a hash.
+ */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+export interface ApiKeyList {
+  items: ApiKeyInfo[];
+}
+/**
+ * Who did what, when. `actor` is an account's email, `api-key:<id> (<email>)` or
+ * `RECRUITER_TOKEN` (the deprecated shared credential).
+ */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: AuditAction;
+  target: string;
+  detail: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * `GET /api/audit` (admins): newest first.
+ */
+export interface AuditPage {
+  items: AuditEntry[];
+  total: number;
+  limit: number;
+  offset: number;
 }
 /**
  * What the CV shows (extracted by Gemini or by rules).
@@ -315,6 +365,17 @@ export interface TokenUsage {
   text_output: number;
 }
 /**
+ * `POST /api/auth/api-keys` → 201: the key itself, shown this once.
+ */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  key: string;
+}
+/**
  * `POST /api/interviews` → 201: what the browser needs to join the room.
  */
 export interface CreatedInterview {
@@ -343,6 +404,26 @@ export interface CreatedInvitation {
   status: InvitationStatus;
   token: string;
   url: string;
+}
+/**
+ * `POST /api/users` and `POST /api/users/{id}/reset-password`: the generated password,
+ * shown once.
+ */
+export interface CreatedUser {
+  user: UserAccount;
+  password: string;
+}
+/**
+ * A recruiter account as admins and the account itself see it (never the hash).
+ */
+export interface UserAccount {
+  id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  created_at: string;
+  last_login_at: string | null;
+  disabled: boolean;
 }
 /**
  * A recruiter's own question (from an invitation template), asked in order and scored
@@ -1018,6 +1099,20 @@ export interface InvitationView {
   expires_at: string;
   status: InvitationStatus;
 }
+/**
+ * `POST /api/auth/api-keys`: a label to recognise the key by.
+ */
+export interface NewApiKeyBody {
+  name: string;
+}
+/**
+ * `POST /api/users` (admins): the password is generated and returned once.
+ */
+export interface NewUserBody {
+  email: string;
+  display_name: string;
+  role: Role;
+}
 export interface ProgressInterview {
   id: string;
   created_at: string;
@@ -1050,6 +1145,15 @@ export interface ProgressResponse {
   interviews: ProgressInterview[];
   latest_plan: LearningItem[];
   latest_improvements: string[];
+}
+/**
+ * `POST /api/auth/sign-in` and `GET /api/auth/me`: who is signed in, and the CSRF token
+ * the browser must echo in `X-CSRF-Token` on every state-changing request.
+ */
+export interface SignedInUser {
+  user: UserAccount;
+  csrf_token: string;
+  expires_at: string;
 }
 /**
  * `POST /api/templates` (recruiter): a prepared interview to invite candidates to.
@@ -1126,9 +1230,22 @@ export interface TemplateBody {
 export interface TemplateList {
   items: InterviewTemplate[];
 }
+export interface UserList {
+  items: UserAccount[];
+}
+/**
+ * `PATCH /api/users/{id}` (admins): change the role, disable or re-enable.
+ */
+export interface UserUpdateBody {
+  role: Role | null;
+  disabled: boolean | null;
+}
 
 /** Every value of `AnswerOutcome`, in the order the model declares them. */
 export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly", "not_covered"];
+
+/** Every value of `AuditAction`, in the order the model declares them. */
+export const AuditActionValues: readonly AuditAction[] = ["interview.deleted", "interview.exported", "user.created", "user.updated", "user.password_reset", "api_key.created", "api_key.revoked", "invitation.revoked"];
 
 /** Every value of `AvatarStatus`, in the order the model declares them. */
 export const AvatarStatusValues: readonly AvatarStatus[] = ["active", "unavailable", "ended"];
@@ -1183,3 +1300,6 @@ export const ReportRenderStateValues: readonly ReportRenderState[] = ["not_ready
 
 /** Every value of `ReportStatus`, in the order the model declares them. */
 export const ReportStatusValues: readonly ReportStatus[] = ["scored", "insufficient_signal", "evaluation_failed"];
+
+/** Every value of `Role`, in the order the model declares them. */
+export const RoleValues: readonly Role[] = ["viewer", "recruiter", "admin"];

@@ -9,6 +9,7 @@ import {
   type InterviewSummary,
 } from "../../generated/contracts";
 import { Link } from "../../router";
+import { RecruiterAccountLinks } from "./RecruiterAccountLinks";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
 
 const PAGE = 100;
@@ -65,6 +66,7 @@ function InterviewList({ auth }: { auth: RecruiterAuth }) {
         <Link href="/recruiter/invitations" className="button subtle">
           Invitations and exports
         </Link>
+        <RecruiterAccountLinks />
         <button type="button" className="button subtle" onClick={() => signOut()}>
           Sign out
         </button>
