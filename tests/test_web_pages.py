@@ -44,8 +44,6 @@ from tests.web_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    RECRUITER_EMAIL,
-    RECRUITER_PASSWORD,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
@@ -53,6 +51,7 @@ from tests.web_support import (
     run,
     run_token_server,
     seed_interview,
+    sign_in_recruiter,
     with_store,
 )
 
@@ -144,14 +143,6 @@ def shot(page: Page, name: str) -> None:
 
 def store_call(server: TokenServer, fn: Any) -> Any:
     return run(with_store(server, fn))
-
-
-def sign_in_recruiter(page: Page) -> None:
-    """Through the API with the browser's own cookie jar (test_web_ui tests the form)."""
-    r = page.request.post(
-        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-    )
-    assert r.ok, r.text()
 
 
 def agree_to_consent(page: Page) -> None:

@@ -24,13 +24,12 @@ from tests.people_support import api_key_headers, set_created_at
 from tests.web_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    RECRUITER_EMAIL,
-    RECRUITER_PASSWORD,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
     run,
     run_token_server,
+    sign_in_recruiter,
     with_store,
 )
 
@@ -227,10 +226,7 @@ def test_feedback_of_an_interview_that_never_started(page: Page, server: TokenSe
 
 
 def test_recruiter_prepares_a_template_and_invites(page: Page, server: TokenServer) -> None:
-    r = page.request.post(
-        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-    )
-    assert r.ok, r.text()
+    sign_in_recruiter(page)
     page.goto("/recruiter/invitations")
     expect(page.get_by_role("heading", name="Invitations", exact=True)).to_be_visible()
     page.get_by_label("Role", exact=True).fill("Data engineer (Spark)")
@@ -256,13 +252,6 @@ def test_recruiter_prepares_a_template_and_invites(page: Page, server: TokenServ
     expect(invitations.get_by_role("row").filter(has_text="Grace Invited")).to_contain_text(
         "Opened"
     )
-
-
-def sign_in_recruiter(page: Page) -> None:
-    r = page.request.post(
-        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-    )
-    assert r.ok, r.text()
 
 
 def make_invitations(server: TokenServer, *names: str) -> list[dict[str, Any]]:

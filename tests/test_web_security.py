@@ -17,8 +17,6 @@ from tests.web_support import (
     AXE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    RECRUITER_EMAIL,
-    RECRUITER_PASSWORD,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
@@ -26,6 +24,7 @@ from tests.web_support import (
     run,
     run_token_server,
     seed_interview,
+    sign_in_recruiter,
     store_report,
     with_store,
 )
@@ -63,13 +62,6 @@ def _page(browser: Browser, server: TokenServer, **options: Any) -> Page:
     return page
 
 
-def _sign_in(page: Page) -> None:
-    r = page.request.post(
-        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-    )
-    assert r.ok, r.text()
-
-
 async def _hostile_interview(store: InterviewStore) -> str:
     interview_id, t0 = await seed_interview(
         store, recording=None, role=f"Role {XSS}", candidate_name=f"Name {XSS}", with_report=False
@@ -103,7 +95,7 @@ def test_stored_xss_in_candidate_fields_is_inert_everywhere(
 ) -> None:
     interview_id = run(with_store(server, _hostile_interview))
     page = _page(browser, server)
-    _sign_in(page)
+    sign_in_recruiter(page)
     page.goto("/recruiter")
     row = page.locator(f"tr[data-id='{interview_id}']")
     expect(row).to_contain_text(PAYLOADS[0])  # shown as text...
@@ -158,7 +150,7 @@ def test_pages_pass_axe_wcag_aa(
         path = f"/recruiter/interviews/{interview_id}"
     page = _page(browser, server, color_scheme=scheme)
     if path.startswith("/recruiter"):
-        _sign_in(page)
+        sign_in_recruiter(page)
     page.goto(path)
     page.wait_for_load_state("networkidle")
     problems = axe_wcag_aa(page)

@@ -43,6 +43,7 @@ from tests.web_support import (
     run,
     run_token_server,
     seed_interview,
+    sign_in_recruiter,
     speech_wav,
     with_store,
 )
@@ -121,14 +122,6 @@ def interview_count(server: TokenServer) -> int:
         return (await store.list(limit=1))[1]
 
     return int(store_call(server, count))
-
-
-def sign_in_recruiter(page: Page) -> None:
-    """Through the API with the browser's own cookie jar (the form is tested separately)."""
-    r = page.request.post(
-        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
-    )
-    assert r.ok, r.text()
 
 
 # --- candidate ----------------------------------------------------------------------------

@@ -106,6 +106,15 @@ async def axe_wcag_aa_async(page: AsyncPage) -> list[AxeProblem]:
     return _problems(await page.evaluate(_AXE_RUN))
 
 
+def sign_in_recruiter(page: Page) -> None:
+    """The seeded recruiter, through the API with the page's own cookie jar (test_web_ui tests
+    the sign-in form itself)."""
+    r = page.request.post(
+        "/api/auth/sign-in", data={"email": RECRUITER_EMAIL, "password": RECRUITER_PASSWORD}
+    )
+    assert r.ok, r.text()
+
+
 API_KEY = "APIwebtest"
 API_SECRET = "web-test-secret-web-test-secret-0123456"
 RECRUITER_TOKEN = "recruiter-web-test-token-0123456789"
