@@ -4,7 +4,47 @@
  * action. The caller owns the dialog element (`ref`) so it decides when to open it.
  */
 
-import type { ReactNode, RefObject } from "react";
+import { type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
+import { errorText } from "../format";
+
+/**
+ * A confirmation about one `target` (null: none): the dialog opens when a target is set and
+ * closes when it is cleared; `run` performs the action with the busy state and shows a failure
+ * in the dialog, unless `handleAuthError` took it (a session that ended is the gate's business).
+ */
+export function useConfirmation<T>(
+  target: T | null,
+  { handleAuthError, failure }: { handleAuthError: (e: unknown) => boolean; failure: string },
+) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (target !== null && !el.open) {
+      setError(null);
+      el.showModal();
+    } else if (target === null && el.open) {
+      el.close();
+    }
+  }, [target]);
+
+  const run = async (action: (target: T) => Promise<void>): Promise<void> => {
+    if (target === null) return;
+    setBusy(true);
+    try {
+      await action(target);
+    } catch (e) {
+      if (!handleAuthError(e)) setError(`${failure}: ${errorText(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return { ref, busy, error, run };
+}
 
 export function ConfirmDialog({
   ref,

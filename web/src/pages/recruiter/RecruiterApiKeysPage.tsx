@@ -5,9 +5,9 @@
  * working at once.
  */
 
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../api";
-import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText, formatDate } from "../../format";
 import type { ApiKeyInfo, CreatedApiKey } from "../../generated/contracts";
@@ -229,41 +229,20 @@ function RevokeKeyDialog({
   onClose: () => void;
   onRevoked: () => Promise<void>;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (apiKey && !el.open) {
-      setError(null);
-      el.showModal();
-    } else if (!apiKey && el.open) {
-      el.close();
-    }
-  }, [apiKey]);
-
-  const confirm = async (): Promise<void> => {
-    if (!apiKey) return;
-    setBusy(true);
-    try {
-      await revokeApiKey(auth.token, apiKey.id);
+  const confirmation = useConfirmation(apiKey, { ...auth, failure: "Could not revoke" });
+  const confirm = () =>
+    confirmation.run(async (target) => {
+      await revokeApiKey(auth.token, target.id);
       await onRevoked();
-    } catch (e) {
-      if (!auth.handleAuthError(e)) setError(`Could not revoke: ${errorText(e)}`);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <ConfirmDialog
-      ref={dialog}
+      ref={confirmation.ref}
       name="revoke-key"
       title="Revoke this API key?"
-      error={error}
-      busy={busy}
+      error={confirmation.error}
+      busy={confirmation.busy}
       confirmLabel="Revoke key"
       onConfirm={() => void confirm()}
       onClose={onClose}

@@ -7,7 +7,7 @@
  * withdrawn.
  */
 
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import {
   createInvitation,
   createTemplate,
@@ -17,7 +17,7 @@ import {
   listTemplates,
   revokeInvitation,
 } from "../../api";
-import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText, formatDate, humanize } from "../../format";
 import {
@@ -247,41 +247,20 @@ function RevokeDialog({
   onClose: () => void;
   onRevoked: () => Promise<void>;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (invitation && !el.open) {
-      setError(null);
-      el.showModal();
-    } else if (!invitation && el.open) {
-      el.close();
-    }
-  }, [invitation]);
-
-  const confirm = async (): Promise<void> => {
-    if (!invitation) return;
-    setBusy(true);
-    try {
-      await revokeInvitation(auth.token, invitation.id);
+  const confirmation = useConfirmation(invitation, { ...auth, failure: "Could not revoke" });
+  const confirm = () =>
+    confirmation.run(async (target) => {
+      await revokeInvitation(auth.token, target.id);
       await onRevoked();
-    } catch (e) {
-      if (!auth.handleAuthError(e)) setError(`Could not revoke: ${errorText(e)}`);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <ConfirmDialog
-      ref={dialog}
+      ref={confirmation.ref}
       name="revoke"
       title="Revoke this invitation?"
-      error={error}
-      busy={busy}
+      error={confirmation.error}
+      busy={confirmation.busy}
       confirmLabel="Revoke invitation"
       onConfirm={() => void confirm()}
       onClose={onClose}

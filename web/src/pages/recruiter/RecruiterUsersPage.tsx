@@ -6,9 +6,9 @@
  * 403 here does not sign them out, since their session is fine.
  */
 
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, createUser, getAuditLog, listUsers, resetPassword, updateUser } from "../../api";
-import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText, formatDate, humanize } from "../../format";
 import {
@@ -385,40 +385,17 @@ function ResetDialog({
   onClose: () => void;
   onReset: (created: CreatedUser) => Promise<void>;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (user && !el.open) {
-      setError(null);
-      el.showModal();
-    } else if (!user && el.open) {
-      el.close();
-    }
-  }, [user]);
-
-  const confirm = async (): Promise<void> => {
-    if (!user) return;
-    setBusy(true);
-    try {
-      await onReset(await resetPassword(auth.token, user.id));
-    } catch (e) {
-      if (!auth.handleAuthError(e)) setError(`Could not reset the password: ${errorText(e)}`);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirmation = useConfirmation(user, { ...auth, failure: "Could not reset the password" });
+  const confirm = () =>
+    confirmation.run(async (target) => onReset(await resetPassword(auth.token, target.id)));
 
   return (
     <ConfirmDialog
-      ref={dialog}
+      ref={confirmation.ref}
       name="reset-password"
       title="Reset this password?"
-      error={error}
-      busy={busy}
+      error={confirmation.error}
+      busy={confirmation.busy}
       confirmLabel="Reset password"
       onConfirm={() => void confirm()}
       onClose={onClose}
