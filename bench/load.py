@@ -49,6 +49,9 @@ from testkit.tls import LocalTLS  # noqa: E402
 END_OF_SPEECH_MS = 300
 """The emulator's end-of-speech silence window (Gemini's turn detection stands in here)."""
 IDLE_PROCESSES = 2
+PATIENCE_S = 90.0
+"""How long a candidate waits for the interviewer's audio: a saturated host answers slowly, and
+how slowly is the figure (a timeout would leave none)."""
 ANSWER = "I would use a queue between the two services and retry with backoff."
 
 
@@ -125,11 +128,11 @@ async def run_level(
                 await candidate.wait_for_agent(timeout_s=60)
             except TimeoutError:
                 raise TimeoutError(f"interview {i + 1}/{interviews}: no agent in 60 s") from None
-            await candidate.wait_for_audible(timeout_s=30)  # the greeting
+            await candidate.wait_for_audible(timeout_s=PATIENCE_S)  # the greeting
         worker = platform.agents[0]
         cpu0, t0 = tree_cpu_s(worker.pid), time.monotonic()
         results = await asyncio.gather(
-            *(c.measure_turns(speech, turns=turns, timeout_s=20) for c in candidates)
+            *(c.measure_turns(speech, turns=turns, timeout_s=PATIENCE_S) for c in candidates)
         )
         cpu1, t1 = tree_cpu_s(worker.pid), time.monotonic()
     finally:

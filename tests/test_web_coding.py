@@ -277,7 +277,8 @@ async def test_a_screen_share_replaces_the_camera_while_coding(
         assert set(sampled_sources(platform, switched)) == {"screen"}
 
         # the analysis gets the shared screen too, and knows it is the screen (so it does not
-        # look for a face in it): every frame's label matches its shape
+        # look for a face in it): no frame is labelled as the other source (a frame sampled
+        # while the tracks switch may honestly be labelled "unknown")
         async def screen_review() -> list[tuple[str, str]] | None:
             for request in platform.api.requests[reviews_at:]:
                 frames = reviewed_frames(request)
@@ -288,7 +289,7 @@ async def test_a_screen_share_replaces_the_camera_while_coding(
         reviewed = await platform.wait_until(
             screen_review, timeout_s=SWITCH_S, what="frame review with the screen"
         )
-        assert all(label == shape for label, shape in reviewed), reviewed
+        assert all(label in (shape, "unknown") for label, shape in reviewed), reviewed
 
         # the share stops: the camera is what the interviewer sees again
         stopped_at = len(platform.live.state.video_sizes)
