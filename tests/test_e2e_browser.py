@@ -41,7 +41,7 @@ from testkit.gemini_api import Reply as GeminiApiReply
 from testkit.gemini_live import FakeGeminiLive, Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
-from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
+from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build, open_room
 
 pytestmark = [
     pytest.mark.e2e,
@@ -191,16 +191,6 @@ async def page(browser: Browser, platform: E2EPlatform) -> AsyncIterator[Page]:
     yield page
     await context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-async def open_room(page: Page, created: dict[str, str]) -> None:
-    """What the setup page leaves behind after creating the interview, then the room."""
-    await page.goto("/")
-    await page.evaluate(
-        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
-        {**created, "created_at": int(time.time() * 1000)},
-    )
-    await page.goto("/room")
 
 
 def probe_webm(path: Path) -> tuple[float, float]:

@@ -15,7 +15,6 @@ where sizes in pixels and content (JPEG bytes) would not.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import re
 import time
@@ -25,7 +24,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from livekit import api
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -37,7 +35,7 @@ from testkit.gemini_live import Reply
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
 from tests.conftest import running_platform
-from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build
+from tests.web_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ensure_web_build, open_room
 
 pytestmark = [
     pytest.mark.e2e,
@@ -106,26 +104,6 @@ async def page(browser: Browser, platform: E2EPlatform) -> AsyncIterator[Page]:
     yield page
     await context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-async def open_room(page: Page, created: dict[str, str]) -> None:
-    """What the setup page leaves behind after creating the interview, then the room."""
-    await page.goto("/")
-    await page.evaluate(
-        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
-        {**created, "created_at": int(time.time() * 1000)},
-    )
-    await page.goto("/room")
-
-
-async def delete_room(platform: E2EPlatform, room: str) -> None:
-    """End the interview's room so its agent stops (and stops sending frames)."""
-    assert platform.node is not None
-    async with api.LiveKitAPI(
-        platform.node.http_url, platform.node.options.api_key, platform.node.options.api_secret
-    ) as lk:
-        with contextlib.suppress(api.TwirpError):
-            await lk.room.delete_room(api.DeleteRoomRequest(room=room))
 
 
 def source_of_size(size: tuple[int, int] | None) -> str:
@@ -247,7 +225,7 @@ async def test_coding_phase_runs_and_submits_code_from_the_page(
         assert runs[2].data["code"] == problem.reference.python
         assert all(e.data["problem_id"] == problem.id for e in runs)
     finally:
-        await delete_room(platform, created["room"])
+        await platform.close_rooms()  # the agent stops (and stops sending frames)
 
 
 async def test_a_screen_share_replaces_the_camera_while_coding(
@@ -298,4 +276,4 @@ async def test_a_screen_share_replaces_the_camera_while_coding(
         back = await frames_from(platform, "camera", since=stopped_at, run=2)
         assert set(sampled_sources(platform, back)) == {"camera"}
     finally:
-        await delete_room(platform, created["room"])
+        await platform.close_rooms()  # the agent stops (and stops sending frames)

@@ -10,7 +10,6 @@ sends is checked on the server (LiveKit's RoomService), not in the page.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 import wave
@@ -33,6 +32,7 @@ from tests.web_support import (
     CHROMIUM_ARGS,
     axe_wcag_aa_async,
     ensure_web_build,
+    open_room,
 )
 
 pytestmark = [
@@ -133,36 +133,26 @@ async def eventually(
     return value
 
 
-@pytest_asyncio.fixture(loop_scope="module")
-async def rooms(platform: E2EPlatform) -> AsyncIterator[list[str]]:
-    """Rooms a test opened; deleted afterwards so the agent's job ends and the one worker is
-    free for the next test."""
-    opened: list[str] = []
-    yield opened
-    async with livekit_api(platform) as lk:
-        for room in opened:
-            with contextlib.suppress(api.TwirpError):
-                await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def rooms_closed_after(platform: E2EPlatform) -> AsyncIterator[None]:
+    """Every room a test opened is deleted afterwards, so the agent's job ends and the one
+    worker is free for the next test."""
+    yield
+    await platform.close_rooms()
 
 
-async def join(page: Page, platform: E2EPlatform, rooms: list[str]) -> dict[str, str]:
+async def join(page: Page, platform: E2EPlatform) -> dict[str, str]:
     """Create an interview as the setup page would, and open the room in this tab."""
     platform.live.push(Reply.say(GREETING, audio_s=1.0))
     created = await platform.create_interview(candidate_name="Ada")
-    rooms.append(created["room"])
-    await page.goto("/")
-    await page.evaluate(
-        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
-        {**created, "created_at": int(time.time() * 1000)},
-    )
-    await page.goto("/room")
+    await open_room(page, created)
     return created
 
 
 async def test_room_shows_agent_state_captions_phase_and_time_left(
-    page: Page, platform: E2EPlatform, rooms: list[str]
+    page: Page, platform: E2EPlatform
 ) -> None:
-    created = await join(page, platform, rooms)
+    created = await join(page, platform)
 
     state = page.locator("#agent-state")
     await expect(state).to_have_text(re.compile(r"^Interviewer: "), timeout=AGENT_MS)
@@ -235,9 +225,9 @@ async def test_room_shows_agent_state_captions_phase_and_time_left(
 
 
 async def test_room_ends_with_thanks_when_the_interview_is_closed(
-    page: Page, platform: E2EPlatform, rooms: list[str]
+    page: Page, platform: E2EPlatform
 ) -> None:
-    created = await join(page, platform, rooms)
+    created = await join(page, platform)
     await expect(page.locator("#agent-state")).to_have_text(
         re.compile(r"^Interviewer: "), timeout=AGENT_MS
     )
@@ -251,9 +241,9 @@ async def test_room_ends_with_thanks_when_the_interview_is_closed(
 
 
 async def test_room_ends_with_thanks_when_the_interviewer_leaves(
-    page: Page, platform: E2EPlatform, rooms: list[str]
+    page: Page, platform: E2EPlatform
 ) -> None:
-    created = await join(page, platform, rooms)
+    created = await join(page, platform)
     await expect(page.locator("#agent-state")).to_have_text(
         re.compile(r"^Interviewer: "), timeout=AGENT_MS
     )
@@ -268,13 +258,12 @@ async def test_room_ends_with_thanks_when_the_interviewer_leaves(
 
 
 async def test_room_says_when_the_interviewer_never_joins(
-    page: Page, platform: E2EPlatform, rooms: list[str]
+    page: Page, platform: E2EPlatform
 ) -> None:
     """A token without the agent dispatch: the room connects, nobody comes, the page says so
     after `?agent_wait=` seconds and offers to try again."""
     assert platform.node is not None
     room = "interview-00000000-0000-4000-8000-00000000a9e7"
-    rooms.append(room)
     token = (
         api.AccessToken(platform.node.options.api_key, platform.node.options.api_secret)
         .with_identity("candidate-nobody-comes")

@@ -106,6 +106,17 @@ async def axe_wcag_aa_async(page: AsyncPage) -> list[AxeProblem]:
     return _problems(await page.evaluate(_AXE_RUN))
 
 
+async def open_room(page: AsyncPage, created: Mapping[str, str]) -> None:
+    """What the setup page leaves behind after creating the interview (the session in
+    sessionStorage), then the room: the live-room browser tests' way in."""
+    await page.goto("/")
+    await page.evaluate(
+        "s => sessionStorage.setItem('interview.session', JSON.stringify(s))",
+        {**created, "created_at": int(time.time() * 1000)},
+    )
+    await page.goto("/room")
+
+
 def sign_in_recruiter(page: Page) -> None:
     """The seeded recruiter, through the API with the page's own cookie jar (test_web_ui tests
     the sign-in form itself)."""
