@@ -26,7 +26,7 @@ from tests.people_support import (
     set_created_at,
     signature_ok,
 )
-from tests.tokenserver_harness import add_user, csrf_headers, sign_in
+from tests.tokenserver_harness import add_user, csrf_headers, planned, sign_in
 
 TEMPLATE = {
     "role": "Platform engineer",
@@ -174,10 +174,7 @@ async def test_candidate_deletes_own_interview(sqlite_store: InterviewStore) -> 
     async with people_client(sqlite_store) as (client, ctx):
         mine = await create_interview(client)
         live = await create_interview(client, profile_key=mine["profile_key"])
-        await sqlite_store.save_plan(
-            live["interview_id"],
-            (await sqlite_store.get(live["interview_id"])).plan,  # type: ignore[union-attr]
-        )
+        await planned(sqlite_store, live["interview_id"])
         await sqlite_store.set_status(live["interview_id"], InterviewStatus.LIVE)
         path = f"/api/interviews/{live['interview_id']}/mine"
         r = await client.delete(path, headers=bearer(live["participant_token"]))
@@ -254,15 +251,15 @@ async def test_invitation_locks_fields_hides_ideal_answers_and_is_single_use(
         ]
         # the plan written in the background asks the recruiter's questions first, without
         # their ideal answers (those stay in custom_questions, for the evaluator only)
-        planned = await _planned(sqlite_store, created["interview_id"])
-        assert planned.design is not None
-        custom = [q for q in planned.design.questions if q.id.startswith("custom-")]
+        plan = await planned(sqlite_store, created["interview_id"])
+        assert plan.design is not None
+        custom = [q for q in plan.design.questions if q.id.startswith("custom-")]
         assert [q.text for q in custom] == [
             "How do you roll back a bad deploy?",
             "What does a readiness probe do?",
             "Tell me about an outage you handled.",
         ]
-        assert "SECRET-IDEAL" not in planned.design.model_dump_json()
+        assert "SECRET-IDEAL" not in plan.design.model_dump_json()
         feedback = await client.get(
             f"/api/interviews/{created['interview_id']}/feedback",
             headers=bearer(created["participant_token"]),
@@ -420,16 +417,6 @@ async def test_recruiters_see_interviews_grouped_by_candidate(sqlite_store: Inte
         groups = (await client.get("/api/candidates", headers=viewer)).json()["items"]
         assert assert_roles(groups) == [["C"], ["B", "A"]]  # newest group first
         assert (await client.get("/api/candidates")).status_code == 401
-
-
-async def _planned(store: InterviewStore, interview_id: str) -> InterviewPlan:
-    for _ in range(200):
-        record = await store.get(interview_id)
-        assert record is not None
-        if record.status != InterviewStatus.PREPARING:
-            return record.plan
-        await asyncio.sleep(0.05)
-    raise AssertionError("the plan was not written within 10 s")
 
 
 def assert_roles(groups: list[dict[str, Any]]) -> list[list[str]]:

@@ -19,7 +19,7 @@ from interview_store import (
     ReportStatus,
 )
 from tests.fake_interview import stored_report
-from tests.tokenserver_harness import API_KEY, API_SECRET, client_for
+from tests.tokenserver_harness import API_KEY, API_SECRET, client_for, planned
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -151,6 +151,7 @@ async def test_feedback_says_why_an_interview_failed_when_the_page_words_it(
                 await client.post("/api/interviews", data={"consent": "true", "role": "QA"})
             ).json()
             interview_id = created["interview_id"]
+            await planned(sqlite_store, interview_id)
             await sqlite_store.set_status(interview_id, InterviewStatus.LIVE)
             await sqlite_store.set_status(interview_id, InterviewStatus.FAILED, reason=stored)
             r = await client.get(

@@ -27,6 +27,7 @@ from interview_store import (
     ReportRenderState,
 )
 from testkit.cv_samples import corrupt_cv_pdf, normal_cv_pdf
+from tests.tokenserver_harness import planned
 from tests.web_support import (
     API_KEY,
     API_SECRET,
@@ -295,6 +296,7 @@ def test_feedback_page_polls_until_the_report_is_ready(page: Page, server: Token
     expect(page.get_by_role("heading", name="Preparing your feedback")).to_be_visible()
 
     async def evaluate(store: InterviewStore) -> None:
+        await planned(store, interview_id)
         await store.set_status(interview_id, InterviewStatus.LIVE)
         await store.set_status(interview_id, InterviewStatus.ENDED)
         await store.save_report(interview_id, make_report(interview_id, 0.0))

@@ -17,7 +17,7 @@ from google.protobuf.json_format import MessageToJson
 from livekit import api
 from starlette.types import ASGIApp
 
-from interview_store import InterviewStore
+from interview_store import InterviewPlan, InterviewStatus, InterviewStore
 from interview_store.account_store import AccountStore
 from interview_store.accounts import Role, UserAccount
 from tokenserver.app import create_app
@@ -76,6 +76,18 @@ async def client_for(store: InterviewStore, **overrides: Any) -> AsyncIterator[h
     ):
         yield client
     await app.state.ctx.plans.aclose()  # plans still being written land before the store closes
+
+
+async def planned(store: InterviewStore, interview_id: str) -> InterviewPlan:
+    """The plan of an interview the token server just created: it is written in the
+    background (`preparing` → `created`), so a busy machine may not have it yet."""
+    for _ in range(200):
+        record = await store.get(interview_id)
+        assert record is not None
+        if record.status != InterviewStatus.PREPARING:
+            return record.plan
+        await asyncio.sleep(0.05)
+    raise AssertionError("the plan was not written within 10 s")
 
 
 def recruiter_headers(token: str = RECRUITER_TOKEN) -> dict[str, str]:
