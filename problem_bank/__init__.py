@@ -11,12 +11,12 @@ Imports `sandbox` and nothing else of the platform; the agent snapshots the prob
 
 from __future__ import annotations
 
+from sandbox import LANGUAGES, Language
+
 from .judge import JudgeResult, TestResult, Which, judge, values_match
 from .loader import PROBLEMS_DIR, ProblemFileError, load_problem_file, load_problems
 from .model import (
-    LANGUAGES,
     Difficulty,
-    Language,
     Problem,
     RoleTag,
     Signature,

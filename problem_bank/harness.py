@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Language, Signature, ValueType
+from sandbox import Language
+
+from .model import Signature, ValueType
 
 
 @dataclass(frozen=True, slots=True)

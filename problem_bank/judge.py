@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from sandbox import Limits, RunRequest, RunStatus, Sandbox, run_program
+from sandbox import Language, Limits, RunRequest, RunStatus, Sandbox, run_program
 
 from .harness import build_program, new_marker
-from .model import Language, Problem, TestCase, ValueType, conforms
+from .model import Problem, TestCase, ValueType, conforms
 
 Which = Literal["visible", "hidden", "all"]
 """Run (visible tests), Submit (hidden tests), or both at once (tests and ops)."""

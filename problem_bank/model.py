@@ -12,14 +12,11 @@ import keyword
 import math
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Language = Literal["python", "javascript", "cpp"]
-"""Languages every problem ships starter code and a reference solution for."""
-
-LANGUAGES: tuple[Language, ...] = ("python", "javascript", "cpp")
+from sandbox import LANGUAGES, Language  # a problem ships code for each language it runs
 
 JS_SAFE_INT = 2**53 - 1
 """Integers beyond this lose precision in JavaScript, so test data must stay inside it."""
