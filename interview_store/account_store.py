@@ -280,21 +280,30 @@ class AccountStore:
                 )
             )
 
-    async def audit_page(self, *, limit: int, offset: int) -> tuple[list[AuditEntry], int]:
+    async def audit_page(
+        self, *, limit: int, offset: int, before: int | None = None
+    ) -> tuple[list[AuditEntry], int]:
+        """Newest first. `before` (a `seq`) pages back from an entry already shown, so entries
+        written meanwhile neither shift nor repeat the older pages; `total` counts what the
+        query pages through (all entries, or those older than `before`)."""
         a = t.audit_log
+        where = [a.c.seq < before] if before is not None else []
         async with self._engine.connect() as conn:
             rows = (
                 (
                     await conn.execute(
-                        a.select().order_by(a.c.seq.desc()).limit(limit).offset(offset)
+                        a.select()
+                        .where(*where)
+                        .order_by(a.c.seq.desc())
+                        .limit(limit)
+                        .offset(offset)
                     )
                 )
                 .mappings()
                 .all()
             )
-            total = int(
-                (await conn.execute(sa.select(sa.func.count()).select_from(a))).scalar_one()
-            )
+            count = sa.select(sa.func.count()).select_from(a).where(*where)
+            total = int((await conn.execute(count)).scalar_one())
         entries = [
             AuditEntry(
                 seq=r["seq"],

@@ -153,5 +153,8 @@ class AuditPage(ContractModel):
 
     items: list[AuditEntry]
     total: int
+    """Entries this query pages through: the whole log, or those older than `before`."""
     limit: int
     offset: int
+    before: int | None = None
+    """Only entries with a smaller `seq` (the oldest one shown): a stable "older" page."""

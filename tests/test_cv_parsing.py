@@ -206,9 +206,16 @@ async def test_parser_timeout_and_busy(monkeypatch: pytest.MonkeyPatch) -> None:
         assert err.value.reason == "busy" and err.value.status == 503
     finally:
         release.set()
-    await asyncio.sleep(0.3)
     monkeypatch.setattr(cv_parsing, "parse_cv", lambda data, *, limits: ParsedCV(text="ok"))
-    assert (await parser.parse(b"%PDF-")).text == "ok"  # the slot came back
+    for _ in range(100):  # the released thread gives its slot back (soon; a busy host is slow)
+        try:
+            assert (await parser.parse(b"%PDF-")).text == "ok"
+            break
+        except CVRejected as busy:
+            assert busy.reason == "busy"
+            await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the slot did not come back within 5 s")
 
 
 def skills_in(text: str) -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from interview_store import InterviewPlan, InterviewStore, Recording, RecordingKind
 from interview_store.account_store import AccountStore
-from interview_store.accounts import Role
+from interview_store.accounts import AuditAction, Role
 from interview_store.accounts_schema import user_sessions
 from tests.tokenserver_harness import (
     API_SECRET,
@@ -348,6 +348,35 @@ async def test_admins_manage_users_and_read_the_audit_log(
     assert ("user.updated", "a@example.com", f"user:{rita['id']}") in actions
     assert audit["total"] == len(audit["items"]) == 3
     assert all(datetime.fromisoformat(e["at"]) for e in audit["items"])
+
+
+async def test_audit_log_pages_back_from_a_cursor_that_new_entries_do_not_shift(
+    sqlite_store: InterviewStore, client: httpx.AsyncClient
+) -> None:
+    await add_user(sqlite_store, "a@example.com", Role.ADMIN)
+    await sign_in(client, "a@example.com")
+    accounts = AccountStore(sqlite_store.engine)
+    for i in range(7):
+        await accounts.audit(actor="a@example.com", action=AuditAction.USER_UPDATED, target=f"t{i}")
+
+    first = (await client.get("/api/audit", params={"limit": 3})).json()
+    assert [e["target"] for e in first["items"]] == ["t6", "t5", "t4"]
+    assert first["total"] == 7 and first["before"] is None
+    # written while the admin reads: an offset would now repeat t4, the cursor does not
+    await accounts.audit(actor="a@example.com", action=AuditAction.USER_UPDATED, target="new")
+    older = (
+        await client.get("/api/audit", params={"limit": 3, "before": first["items"][-1]["seq"]})
+    ).json()
+    assert [e["target"] for e in older["items"]] == ["t3", "t2", "t1"]
+    assert older["total"] == 4  # t3..t0: what is left from the cursor back, this page included
+    last = (
+        await client.get("/api/audit", params={"limit": 3, "before": older["items"][-1]["seq"]})
+    ).json()
+    assert [e["target"] for e in last["items"]] == ["t0"] and last["total"] == 1
+
+    for bad in ("0", "-1", "x", str(2**53)):
+        r = await client.get("/api/audit", params={"before": bad})
+        assert r.status_code == 422 and r.json()["field"] == "before", bad
 
 
 async def test_signed_links_expire_and_cannot_be_moved_or_tampered(

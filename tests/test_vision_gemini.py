@@ -100,7 +100,7 @@ async def test_request_carries_frames_and_schema() -> None:
 )
 async def test_bad_answers_cost_one_review_only(reply: Reply, counter: str) -> None:
     async with FakeGeminiApi() as api:
-        reviewer = GeminiReviewer.from_settings(settings(api, gemini_timeout_s=0.5))
+        reviewer = GeminiReviewer.from_settings(settings(api, gemini_timeout_s=1.5))
         assert reviewer is not None
         reviewer.add_frame(frame(at=1.0))
         api.queue(reply)

@@ -3,7 +3,8 @@
 shown once, then listed without it, usable as a Bearer credential, revoked after a
 confirmation and refused from then on, 403) and the admins' Users page (a colleague added with the
 generated password, who can sign in with it; a role change; deactivation; a password reset
-shown once); a non-admin sees no Users link and gets the "only administrators" panel. axe
+shown once; the audit log paged back without repeats while entries are written); a non-admin
+sees no Users link and gets the "only administrators" panel. axe
 WCAG 2 AA on both pages, light and dark.
 
 The seeded account (`RECRUITER_EMAIL`, made by `run_token_server` with the operator's CLI) is
@@ -19,6 +20,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from interview_store import InterviewStore
+from interview_store.account_store import AccountStore
+from interview_store.accounts import AuditAction
 from tests.web_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -28,6 +32,7 @@ from tests.web_support import (
     axe_wcag_aa,
     ensure_web_build,
     run_token_server,
+    store_call,
 )
 
 pytestmark = pytest.mark.browser
@@ -230,6 +235,46 @@ def test_non_admin_sees_no_users_link_and_gets_the_panel(
     assert page.request.get("/api/users").status == 403
     page.goto("/recruiter/api-keys")  # still signed in: the panel did not end the session
     expect(page.get_by_role("heading", name="API keys", level=1)).to_be_visible()
+
+
+def test_audit_log_pages_back_without_repeating_what_was_written_meanwhile(
+    page: Page, server: TokenServer, admin: httpx.Client
+) -> None:
+    run_id = uuid.uuid4().hex[:8]
+
+    async def write(store: InterviewStore, targets: list[str]) -> None:
+        accounts = AccountStore(store.engine)
+        for target in targets:
+            await accounts.audit(
+                actor=RECRUITER_EMAIL, action=AuditAction.USER_UPDATED, target=target
+            )
+
+    store_call(server, lambda s: write(s, [f"{run_id}-{i}" for i in range(45)]))
+    total = admin.get("/api/audit", params={"limit": 1}).json()["total"]
+    sign_in(page, RECRUITER_EMAIL, RECRUITER_PASSWORD)
+    page.goto("/recruiter/users")
+    rows = page.locator("#audit tbody tr")
+    expect(rows).to_have_count(20)
+    expect(page.locator("#audit-title + .hint")).to_contain_text(
+        f"{total - 20} older entries not shown yet"
+    )
+    expect(rows.first).to_contain_text(f"{run_id}-44")
+
+    store_call(server, lambda s: write(s, [f"{run_id}-meanwhile"]))
+    older = page.get_by_role("button", name="Show older entries")
+    for shown in range(40, total, 20):
+        older.click()
+        expect(rows).to_have_count(shown)
+    older.click()
+    expect(rows).to_have_count(total)
+    expect(older).to_have_count(0)  # nothing older is left
+    mine = [
+        t for t in page.locator("#audit tbody td:nth-child(4)").all_inner_texts() if run_id in t
+    ]
+    assert sorted(mine) == sorted(f"{run_id}-{i}" for i in range(45))  # each once, none skipped
+
+    page.reload()  # the newest entry leads once the page is loaded again
+    expect(rows.first).to_contain_text(f"{run_id}-meanwhile")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -48,11 +48,10 @@ from tests.web_support import (
     axe_wcag_aa,
     ensure_web_build,
     make_report,
-    run,
     run_token_server,
     seed_interview,
     sign_in_recruiter,
-    with_store,
+    store_call,
 )
 
 pytestmark = pytest.mark.browser
@@ -139,10 +138,6 @@ def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"web-pages-{name}.png"), full_page=True)
-
-
-def store_call(server: TokenServer, fn: Any) -> Any:
-    return run(with_store(server, fn))
 
 
 def agree_to_consent(page: Page) -> None:

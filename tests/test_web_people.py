@@ -27,10 +27,9 @@ from tests.web_support import (
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
-    run,
     run_token_server,
     sign_in_recruiter,
-    with_store,
+    store_call,
 )
 
 pytestmark = pytest.mark.browser
@@ -61,10 +60,6 @@ def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def store_call(server: TokenServer, fn: Any) -> Any:
-    return run(with_store(server, fn))
 
 
 def recruiter(server: TokenServer) -> dict[str, str]:

@@ -41,12 +41,11 @@ from tests.web_support import (
     ensure_web_build,
     make_recording,
     make_report,
-    run,
     run_token_server,
     seed_interview,
     sign_in_recruiter,
     speech_wav,
-    with_store,
+    store_call,
 )
 
 pytestmark = pytest.mark.browser
@@ -112,10 +111,6 @@ def agree_to_consent(page: Page) -> None:
     expect(page.get_by_role("heading", name="Before you start: what is recorded")).to_be_visible()
     page.get_by_label("I have read this and agree").check()
     page.get_by_role("button", name="Agree and continue").click()
-
-
-def store_call(server: TokenServer, fn: Any) -> Any:
-    return run(with_store(server, fn))
 
 
 def interview_count(server: TokenServer) -> int:

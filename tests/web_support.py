@@ -536,3 +536,8 @@ async def with_store(server: TokenServer, fn: Any) -> Any:
         return await fn(store)
     finally:
         await store.aclose()
+
+
+def store_call(server: TokenServer, fn: Any) -> Any:
+    """`fn(store)` on the running token server's database, from sync (Playwright) test code."""
+    return run(with_store(server, fn))

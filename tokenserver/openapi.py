@@ -70,6 +70,7 @@ from interview_store.people import (
 )
 
 from .auth import CSRF_HEADER
+from .routes_admin import MAX_AUDIT_PAGE, MAX_AUDIT_SEQ
 
 # the create form's limits (routes_candidate reads the same constants)
 from .routes_candidate import MAX_JOB_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_ROLE_CHARS
@@ -336,7 +337,17 @@ OPERATIONS: tuple[Operation, ...] = (
         path="/api/audit",
         summary="Audit log (deletions, exports, accounts)",
         role=Role.ADMIN,
-        query=_PAGE,
+        query=(
+            Param(
+                name="limit", schema={"type": "integer", "minimum": 1, "maximum": MAX_AUDIT_PAGE}
+            ),
+            _PAGE[1],
+            Param(
+                name="before",
+                schema={"type": "integer", "minimum": 1, "maximum": MAX_AUDIT_SEQ},
+                description="only entries older than this seq (the oldest one shown)",
+            ),
+        ),
         responses={200: _json(AuditPage)},
     ),
     # --- people: consent, profiles, invitations, exports, outgoing webhooks (H14) ---

@@ -31,6 +31,8 @@ from .query_params import int_param
 
 _PRIVATE = {"Cache-Control": "private, no-store"}
 MAX_AUDIT_PAGE = 200
+MAX_AUDIT_SEQ = 2**53 - 1
+"""The largest `before` cursor accepted (a JSON-safe integer, far beyond any log)."""
 
 
 def routes(ctx: AppContext) -> list[BaseRoute]:
@@ -104,8 +106,13 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         q = request.query_params
         limit = int_param(q.get("limit"), "limit", default=50, lo=1, hi=MAX_AUDIT_PAGE)
         offset = int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
-        items, total = await accounts.audit_page(limit=limit, offset=offset)
-        page = AuditPage(items=items, total=total, limit=limit, offset=offset)
+        before = (
+            int_param(q["before"], "before", default=0, lo=1, hi=MAX_AUDIT_SEQ)
+            if q.get("before")
+            else None
+        )
+        items, total = await accounts.audit_page(limit=limit, offset=offset, before=before)
+        page = AuditPage(items=items, total=total, limit=limit, offset=offset, before=before)
         return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
 
     async def _user(request: Request) -> UserAccount:

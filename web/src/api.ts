@@ -331,6 +331,9 @@ export function resetPassword(token: string, id: string): Promise<CreatedUser> {
   });
 }
 
-export function getAuditLog(token: string, limit = 20): Promise<AuditPage> {
-  return request<AuditPage>(`/api/audit?limit=${limit}`, { headers: recruiter(token), cache: "no-store" });
+/** Newest first; `before` (the oldest `seq` shown) pages back through older entries. */
+export function getAuditLog(token: string, limit: number, before?: number): Promise<AuditPage> {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (before !== undefined) query.set("before", String(before));
+  return request<AuditPage>(`/api/audit?${query}`, { headers: recruiter(token), cache: "no-store" });
 }

@@ -162,6 +162,7 @@ export interface AuditPage {
   total: number;
   limit: number;
   offset: number;
+  before: number | null;
 }
 /**
  * What the CV shows (extracted by Gemini or by rules).
