@@ -1,5 +1,5 @@
-"""Shared fixtures: a fresh interview store on SQLite and (when available) PostgreSQL, and the
-live interviewer's test doubles."""
+"""Shared fixtures: a fresh interview store on SQLite and (when available) PostgreSQL, the
+live interviewer's test doubles, and headless Chromium for the page tests."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import contextlib
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 import pytest_asyncio
 from livekit.agents import vad
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from agent.session import load_vad
 from agent.settings import AgentSettings
@@ -25,6 +26,7 @@ from testkit.gemini_live import FakeGeminiLive
 from testkit.livekit_server import require_livekit_server
 from testkit.platform_processes import E2EPlatform
 from testkit.tls import LocalTLS
+from tests.web_support import CHROMIUM, CHROMIUM_ARGS, TokenServer
 
 _EXIT_STATUS = pytest.StashKey[int]()
 
@@ -184,3 +186,31 @@ async def running_platform(
             yield platform
         finally:
             await asyncio.to_thread(platform.stop)
+
+
+# --- the page tests' browser (modules driving a live room launch their own, with fake media) ---
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
+    """A fresh context on the module's `server`; an uncaught error in the page fails the test."""
+    context = browser.new_context(
+        base_url=server.base_url,
+        viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

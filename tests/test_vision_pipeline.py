@@ -132,6 +132,7 @@ async def test_rates_per_phase_bounded_queue_and_conversation_not_delayed() -> N
         assert stats.seen == 200
         # 10 s at 0.5 fps -> 5; the switch to the screen is taken at once; then 10 s at 1 fps
         assert stats.accepted == 5 + 10
+        assert stats.accepted_by_source == {"camera": 5, "screen": 10}
         q = vision.queue.stats
         assert q.offered == 15
         assert q.max_depth <= 4 and vision.queue.depth == 4
@@ -243,6 +244,7 @@ async def test_two_faces_are_stored_and_hinted_into_the_agent_context(
     assert hint.data["hint"] == "other_person" and hint.data["delivered"] is True
     (note,) = [e for e in stored.events_of(EventKind.NOTE) if e.data["note"] == "vision_stats"]
     assert note.data["sampler"]["accepted"] == 3  # 6 s at 0.5 fps
+    assert note.data["sampler"]["accepted_by_source"] == {"camera": 3}
 
 
 async def test_hints_are_rate_limited_and_phase_aware() -> None:

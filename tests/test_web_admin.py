@@ -18,14 +18,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interview_store import InterviewStore
 from interview_store.account_store import AccountStore
 from interview_store.accounts import AuditAction
 from tests.web_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     RECRUITER_EMAIL,
     RECRUITER_PASSWORD,
     TokenServer,
@@ -43,30 +41,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
     dist = ensure_web_build()
     with run_token_server(tmp_path_factory.mktemp("web-admin"), dist) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.base_url,
-        viewport={"width": 1280, "height": 900},
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interview_store import (
     CostLine,
@@ -42,8 +42,6 @@ from interview_store import (
 )
 from tests.web_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
@@ -113,26 +111,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
         ) as s,
     ):
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def shot(page: Page, name: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from interview_store import InterviewStatus, InterviewStore, LearningItem
 from interview_store.accounts import Role
@@ -22,8 +22,6 @@ from testkit.cv_samples import normal_cv_pdf
 from tests.fake_interview import stored_report
 from tests.people_support import api_key_headers, set_created_at
 from tests.web_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
@@ -40,26 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
     dist = ensure_web_build()
     with run_token_server(tmp_path_factory.mktemp("web-people"), dist) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def recruiter(server: TokenServer) -> dict[str, str]:

@@ -10,13 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from interview_store import InterviewStore, ParsedCV, TranscriptItem, schema
 from tests.web_support import (
     AXE_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TokenServer,
     axe_wcag_aa,
     ensure_web_build,
@@ -44,14 +42,6 @@ XSS = " ".join(PAYLOADS)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
     with run_token_server(tmp_path_factory.mktemp("websec"), ensure_web_build()) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser: Browser, server: TokenServer, **options: Any) -> Page:

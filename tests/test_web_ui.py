@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from livekit import api
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect
 
 from interview_store import (
     InterviewPlan,
@@ -32,8 +32,6 @@ from tests.web_support import (
     API_KEY,
     API_SECRET,
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     RECRUITER_EMAIL,
     RECRUITER_PASSWORD,
     RECRUITER_TOKEN,
@@ -67,26 +65,6 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "interview.webm"
     make_recording(path, seconds=8.0, speech=speech)
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: TokenServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def wait_for(page: Page, expression: str, arg: Any = None, *, timeout_s: float = 15) -> None:

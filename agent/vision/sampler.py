@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from livekit import rtc
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 class SamplerStats:
     seen: int = 0
     accepted: int = 0
+    accepted_by_source: dict[FrameSource, int] = field(default_factory=dict)
+    """How much of the analysis saw the camera and how much a shared screen (coding)."""
 
 
 def session_source(session: AgentSession[Any]) -> FrameSource:
@@ -80,6 +82,8 @@ class PhaseAwareSampler:
         else:
             self._last_at = now
         self._stats.accepted += 1
+        by_source = self._stats.accepted_by_source
+        by_source[source] = by_source.get(source, 0) + 1
         if self._on_sample is not None:
             self._on_sample(
                 SampledFrame(frame=frame, at=self._wall_clock(), phase=phase, source=source)

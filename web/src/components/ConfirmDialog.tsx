@@ -1,7 +1,8 @@
 /**
  * A modal confirmation before something that cannot be undone (native `<dialog>`: focus trap,
  * Escape): the question, what will happen, the error if the action failed, Cancel and the
- * action. The caller owns the dialog element (`ref`) so it decides when to open it.
+ * action. `useConfirmation` owns the dialog element, its busy state and its error, so a page
+ * only says what it confirms and what to do.
  */
 
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
@@ -12,10 +13,18 @@ import { errorText } from "../format";
  * closes when it is cleared; `run` performs the action with the busy state and shows a failure
  * in the dialog, unless `handleAuthError` took it (a session that ended is the gate's business).
  */
+/** What `ConfirmDialog` shows (the element, busy, the error) and `run`, the guarded action. */
+export interface Confirmation<T> {
+  ref: RefObject<HTMLDialogElement | null>;
+  busy: boolean;
+  error: string | null;
+  run: (action: (target: T) => Promise<void>) => Promise<void>;
+}
+
 export function useConfirmation<T>(
   target: T | null,
   { handleAuthError, failure }: { handleAuthError: (e: unknown) => boolean; failure: string },
-) {
+): Confirmation<T> {
   const ref = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -47,24 +56,20 @@ export function useConfirmation<T>(
 }
 
 export function ConfirmDialog({
-  ref,
+  confirmation: { ref, busy, error },
   name,
   title,
   children,
-  error,
-  busy,
   confirmLabel,
   onConfirm,
   onClose,
 }: {
-  ref: RefObject<HTMLDialogElement | null>;
+  confirmation: Omit<Confirmation<unknown>, "run">;
   /** `#<name>-title` labels the dialog; `#confirm-<name>` is the action's button. */
   name: string;
   title: string;
   /** What will happen. */
   children: ReactNode;
-  error: string | null;
-  busy: boolean;
   confirmLabel: string;
   onConfirm: () => void;
   onClose?: () => void;

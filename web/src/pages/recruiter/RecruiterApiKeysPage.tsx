@@ -238,11 +238,9 @@ function RevokeKeyDialog({
 
   return (
     <ConfirmDialog
-      ref={confirmation.ref}
+      confirmation={confirmation}
       name="revoke-key"
       title="Revoke this API key?"
-      error={confirmation.error}
-      busy={confirmation.busy}
       confirmLabel="Revoke key"
       onConfirm={() => void confirm()}
       onClose={onClose}

@@ -256,11 +256,9 @@ function RevokeDialog({
 
   return (
     <ConfirmDialog
-      ref={confirmation.ref}
+      confirmation={confirmation}
       name="revoke"
       title="Revoke this invitation?"
-      error={confirmation.error}
-      busy={confirmation.busy}
       confirmLabel="Revoke invitation"
       onConfirm={() => void confirm()}
       onClose={onClose}

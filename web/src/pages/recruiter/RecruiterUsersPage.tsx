@@ -415,11 +415,9 @@ function ResetDialog({
 
   return (
     <ConfirmDialog
-      ref={confirmation.ref}
+      confirmation={confirmation}
       name="reset-password"
       title="Reset this password?"
-      error={confirmation.error}
-      busy={confirmation.busy}
       confirmLabel="Reset password"
       onConfirm={() => void confirm()}
       onClose={onClose}
