@@ -1,8 +1,9 @@
 """A LiveKit cluster: two `livekit-server` nodes sharing Redis, an agent worker on each, the
-token server and evals worker. Interviews spread over both workers; SIGTERM drains a worker
-(its interview finishes, new ones go to the other); `kill -9` of a job process loses no
-transcript item written before it, the interview ends `failed` with a reason, and it still
-gets a report from its partial transcript.
+token server and evals worker. Interviews spread over both workers once one is full (LiveKit
+places a job on any available worker, weighted by load, so it is capacity that guarantees the
+spread); SIGTERM drains a worker (its interview finishes, new ones go to the other); `kill -9`
+of a job process loses no transcript item written before it, the interview ends `failed` with
+a reason, and it still gets a report from its partial transcript.
 
 One test on purpose: the cluster costs ~20 s to start on 2 cores, and each step builds on the
 state the previous one left (which worker runs what). It needs ~60 s in all.
@@ -91,8 +92,13 @@ async def cluster(
         platform = E2EPlatform(
             workdir=tmp_path, live=live, api=api, ca_file=tls.ca_file, node=nodes[0]
         )
-        # two interviews per worker at most, so the cluster has to spread them
-        extra = {"MAX_INTERVIEWS_PER_WORKER": "2", "VISION_ENABLED": "false"}
+        # two interviews per worker at most, so the cluster has to spread them; a high load
+        # threshold so the host's CPU (shared by both workers here) does not fill them first
+        extra = {
+            "MAX_INTERVIEWS_PER_WORKER": "2",
+            "LOAD_THRESHOLD": "0.95",
+            "VISION_ENABLED": "false",
+        }
         storage = tmp_path / "storage"
 
         def start() -> None:
@@ -132,6 +138,11 @@ async def cluster(
             await asyncio.to_thread(redis.stop)
 
 
+FULL = r"worker is at full capacity"
+AVAILABLE = r"worker is below capacity, marking as available"
+"""livekit-agents' log lines when a worker's status to LiveKit changes."""
+
+
 async def open_interview(c: Cluster, index: int) -> tuple[str, RtcCandidate]:
     """An interview whose candidate connects to node (index % 2): rooms live on one node,
     signalling is relayed through Redis from the other."""
@@ -158,14 +169,28 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
 ) -> None:
     c = cluster
     live = c.platform.live
-    live.push(*[Reply.say("Hello, welcome to your interview.", audio_s=0.6)] * 3)
+    live.push(*[Reply.say("Hello, welcome to your interview.", audio_s=0.6)] * 4)
 
-    # 1. spread: two interviews, one per worker (each worker takes at most two)
-    first, cand1 = await open_interview(c, 0)
-    second, cand2 = await open_interview(c, 1)
-    w1, w2 = c.worker_of(first), c.worker_of(second)
-    assert w1 is not None and w2 is not None
-    assert w1 is not w2, "the two interviews went to different workers"
+    # 1. spread: three interviews over two workers that take two each use both
+    opened = [await open_interview(c, 0), await open_interview(c, 1)]
+    on = [c.worker_of(interview_id) for interview_id, _ in opened]
+    if on[0] is on[1] and on[0] is not None:  # that worker is full: wait until LiveKit knows
+        await on[0].await_log(FULL, timeout_s=10)
+    opened.append(await open_interview(c, 2))
+    placed: dict[str, list[tuple[str, RtcCandidate]]] = {a.name: [] for a in c.platform.agents}
+    for interview_id, candidate in opened:
+        worker = c.worker_of(interview_id)
+        assert worker is not None
+        placed[worker.name].append((interview_id, candidate))
+    w1, w2 = sorted(c.platform.agents, key=lambda a: len(placed[a.name]), reverse=True)
+    assert [len(placed[w1.name]), len(placed[w2.name])] == [2, 1]
+    await w1.await_log(FULL, timeout_s=10)  # and told LiveKit so
+    (first, cand1), (_, extra_cand) = placed[w1.name]
+    ((second, cand2),) = placed[w2.name]
+    # one of w1's interviews ends: w1 has room again, so draining it below means something
+    mark = len(w1.log_text())
+    await leave(c, extra_cand)
+    await w1.await_log(AVAILABLE, timeout_s=20, after=mark)
     assert c.platform.tokenserver is not None
 
     # 2. SIGTERM drains w1: its interview goes on (the agent still answers), new ones go to w2
@@ -177,7 +202,7 @@ async def test_cluster_spreads_drains_and_survives_a_killed_job(
     await asyncio.wait_for(cand1.say(answer).wait(), 20)
     await cand1.wait_for_audible(after=cand1.speech_ended_at[-1], timeout_s=15)
     assert w1.alive(), "a draining worker keeps running its interview"
-    third, cand3 = await open_interview(c, 2)
+    third, cand3 = await open_interview(c, 3)
     assert c.worker_of(third) is w2, "a draining worker takes no new interview"
     await leave(c, cand1)  # w1's interview ends normally, then w1 exits
     await c.platform.wait_until(lambda: _exited(w1), timeout_s=20, what="drained worker exit")
