@@ -38,7 +38,7 @@ from livekit.agents import AgentSession, APIConnectOptions, APIStatusError, io
 from livekit.plugins import tavus
 
 from interview_store import CostLine, CostSource, EventKind, InterviewStore, TokenUsage
-from interview_store.vocabulary import AvatarStatus
+from interview_store.vocabulary import AgentAttribute, AvatarStatus
 
 from . import prometheus_metrics
 from .pacing import Publisher
@@ -47,8 +47,6 @@ from .settings import AgentSettings
 
 logger = logging.getLogger("agent.avatar")
 
-AVATAR_ATTRIBUTE = "interview.avatar"
-"""The agent's participant attribute the candidate's page reads (`AvatarStatus` values)."""
 
 AVATAR_IDENTITY = "interview-avatar"
 """The avatar participant's identity in the interview room (one avatar per room)."""
@@ -321,7 +319,7 @@ class InterviewAvatar:
         self._status = status
         self._log.event(EventKind.AVATAR, self._data(status, reason, error))
         if self._publish is not None:
-            self._spawn(self._publish({AVATAR_ATTRIBUTE: status.value}))
+            self._spawn(self._publish({AgentAttribute.AVATAR: status.value}))
 
     def _data(self, status: AvatarStatus, reason: str | None, error: str | None) -> dict[str, Any]:
         active = round(self.active_s, 3)

@@ -32,16 +32,13 @@ from typing import Any, Protocol
 from livekit.agents import AgentSession
 from livekit.agents.voice.events import AgentStateChangedEvent, UserStateChangedEvent
 
-from interview_store import EventKind
+from interview_store import AgentAttribute, EventKind
 
 from .interview_context import InterviewContext
 from .phases import Phase, PhaseChange, PhaseError
 
 logger = logging.getLogger("agent.pacing")
 
-ATTR_PHASE = "interview.phase"
-ATTR_REMAINING = "interview.remaining_s"
-ATTR_ENDS_AT = "interview.ends_at"
 
 TICK_S = 1.0
 """How often the pacer re-evaluates: time boxes and patience are whole seconds or more."""
@@ -220,9 +217,9 @@ class Pacer:
         try:
             await self._publish(
                 {
-                    ATTR_PHASE: machine.current.value,
-                    ATTR_REMAINING: str(max(0, round(machine.remaining()))),
-                    ATTR_ENDS_AT: f"{ends_at:.0f}",
+                    AgentAttribute.PHASE: machine.current.value,
+                    AgentAttribute.REMAINING_S: str(max(0, round(machine.remaining()))),
+                    AgentAttribute.ENDS_AT: f"{ends_at:.0f}",
                 }
             )
         except Exception:

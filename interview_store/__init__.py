@@ -92,6 +92,7 @@ from .models import (
 )
 from .store import InterviewNotFound, InterviewStore, InvalidReport, InvalidTransition
 from .vocabulary import (
+    AgentAttribute,
     AnswerOutcome,
     Competency,
     EventKind,
@@ -114,6 +115,7 @@ __all__ = [
     "PHASES_BY_TYPE",
     "QUESTION_PHASES",
     "REPORT_SCHEMA_VERSION",
+    "AgentAttribute",
     "Answer",
     "AnswerOutcome",
     "CVProfile",

@@ -58,6 +58,7 @@ from .people import (
 from .schema_export import render as render_document
 from .schema_export import schema_document, write_or_check
 from .vocabulary import (
+    AgentAttribute,
     AvatarStatus,
     EventKind,
     InterviewStatus,
@@ -81,6 +82,7 @@ EXPORTED: tuple[Any, ...] = (
     InterviewType,
     RecordingKind,
     AvatarStatus,
+    AgentAttribute,
     # the report
     Report,
     ReportStatus,

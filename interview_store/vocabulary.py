@@ -71,6 +71,22 @@ class EventKind(StrEnum):
     "time_ms", "compile_ms"}"""
 
 
+class AgentAttribute(StrEnum):
+    """The participant attributes the interviewer publishes in the room, which the candidate's
+    page reads (LiveKit attributes are strings)."""
+
+    PHASE = "interview.phase"
+    """The current `Phase`."""
+    REMAINING_S = "interview.remaining_s"
+    """Whole seconds left of the planned time, at the last update."""
+    ENDS_AT = "interview.ends_at"
+    """When the planned time runs out, Unix seconds (the page counts down from it)."""
+    AVATAR = "interview.avatar"
+    """The `AvatarStatus` (absent: no avatar configured)."""
+    PROBLEM_ID = "interview.problem_id"
+    """The coding problem on screen; the page fetches it over RPC when this changes."""
+
+
 class AvatarStatus(StrEnum):
     """The interviewer's avatar as the candidate's page sees it (participant attribute
     `interview.avatar`) and the record keeps it (`EventKind.AVATAR`)."""

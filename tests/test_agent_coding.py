@@ -23,7 +23,6 @@ from livekit.agents import vad
 
 import agent.worker
 from agent.coding import (
-    ATTR_PROBLEM_ID,
     METHOD_PROBLEM,
     METHOD_RUN,
     METHOD_SNAPSHOT,
@@ -36,7 +35,7 @@ from agent.coding import (
 )
 from agent.coding.rpc import MAX_RESPONSE_BYTES, fit_response
 from agent.session import build_realtime_model
-from interview_store import EventKind, InterviewEvent, InterviewStore, InterviewType
+from interview_store import AgentAttribute, EventKind, InterviewEvent, InterviewStore, InterviewType
 from problem_bank import Difficulty, JudgeResult, Problem, default_bank
 from testkit.agent_harness import AgentHarness, agent_settings, interview_harness, quick_options
 from testkit.audio_io import MIC_RATE, CapturingSpeaker, WavMicrophone, espeak_wav
@@ -151,7 +150,7 @@ async def test_entering_coding_shows_a_problem_for_the_role_and_level(coding: Co
     expected = default_bank().pick("Backend Engineer", "intermediate", seed=c.h.ictx.interview_id)
     assert problem.id == expected.id
     await c.workspace.flush_notes()
-    assert {ATTR_PROBLEM_ID: problem.id} in c.h.published
+    assert {AgentAttribute.PROBLEM_ID: problem.id} in c.h.published
 
     view = await c.call(METHOD_PROBLEM, {})
     shown = view["problem"]
@@ -202,7 +201,7 @@ async def test_hints_in_order_counted_and_harder_problem(coding: Coding) -> None
     assert harder is not None and harder.id != problem.id
     assert harder.difficulty is Difficulty.ADVANCED
     await c.workspace.flush_notes()
-    assert c.h.published[-1] == {ATTR_PROBLEM_ID: harder.id}
+    assert c.h.published[-1] == {AgentAttribute.PROBLEM_ID: harder.id}
     assert (await c.call(METHOD_PROBLEM, {}))["hints"] == []  # hints restart per problem
     actions = [e.data["action"] for e in await c.events(EventKind.PROBLEM)]
     assert actions == ["picked", "harder"]

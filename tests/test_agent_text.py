@@ -20,7 +20,7 @@ from livekit.agents.voice.events import AgentStateChangedEvent, UserStateChanged
 
 from agent.hygiene import scrub_stream, scrub_tool_chatter
 from agent.instructions import build_instructions
-from agent.pacing import ATTR_ENDS_AT, ATTR_PHASE, ATTR_REMAINING, HARD_OVERRUN_S
+from agent.pacing import HARD_OVERRUN_S
 from agent.phases import Phase, PhaseError, PhaseMachine
 from agent.settings import DEFAULT_PHASE_WEIGHTS
 from agent.worker import (
@@ -35,6 +35,7 @@ from agent.worker import (
     start_interview,
 )
 from interview_store import (
+    AgentAttribute,
     EventKind,
     FailureReason,
     InterviewStatus,
@@ -567,18 +568,20 @@ async def test_phase_and_remaining_time_are_published(harness: Scripted) -> None
     h = harness
     ends_at = h.clock() + 600
     await h.run.pacer.tick()
-    assert [p[ATTR_PHASE] for p in h.published] == ["intro"]  # at the start; not again yet
+    assert [p[AgentAttribute.PHASE] for p in h.published] == [
+        "intro"
+    ]  # at the start; not again yet
     h.clock.advance(h.run.ictx.options.publish_interval_s)
     await h.run.pacer.tick()
     first = h.published[-1]
-    assert first[ATTR_PHASE] == "intro"
-    assert int(first[ATTR_REMAINING]) == 595
-    assert float(first[ATTR_ENDS_AT]) == pytest.approx(ends_at, abs=1)
+    assert first[AgentAttribute.PHASE] == "intro"
+    assert int(first[AgentAttribute.REMAINING_S]) == 595
+    assert float(first[AgentAttribute.ENDS_AT]) == pytest.approx(ends_at, abs=1)
     h.clock.advance(55)
     await h.say("ok", tc("transition_section", to_section="technical", reason="r"), Turn(text="."))
     await asyncio.sleep(0.05)
-    assert h.published[-1][ATTR_PHASE] == "technical"  # at once, not at the next interval
-    assert int(h.published[-1][ATTR_REMAINING]) == 540
+    assert h.published[-1][AgentAttribute.PHASE] == "technical"  # at once, not at the next interval
+    assert int(h.published[-1][AgentAttribute.REMAINING_S]) == 540
 
 
 async def test_an_interview_nobody_spoke_in_fails_instead_of_being_evaluated(

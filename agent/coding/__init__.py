@@ -18,7 +18,7 @@ from .notes import NOTE_PREFIX, chat_context_sink
 from .options import CodingOptions
 from .rpc import METHOD_PROBLEM, METHOD_RUN, METHOD_SNAPSHOT, METHOD_SUBMIT, CodingRpc
 from .turn_taking import CodingTurnTaking
-from .workspace import ATTR_PROBLEM_ID, CodingWorkspace
+from .workspace import CodingWorkspace
 
 
 @functools.cache
@@ -30,7 +30,6 @@ def shared_sandbox() -> Sandbox:
 
 
 __all__ = [
-    "ATTR_PROBLEM_ID",
     "METHOD_PROBLEM",
     "METHOD_RUN",
     "METHOD_SNAPSHOT",

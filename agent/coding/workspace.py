@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from interview_store import EventKind
+from interview_store import AgentAttribute, EventKind
 from problem_bank import LANGUAGES, JudgeResult, Language, Problem, ProblemBank, judge
 from problem_bank import hint as bank_hint
 from problem_bank.selection import default_bank
@@ -37,9 +37,6 @@ from .rpc_contract import ProblemView
 
 logger = logging.getLogger("agent.coding")
 
-ATTR_PROBLEM_ID = "interview.problem_id"
-"""Agent participant attribute: the id of the problem on screen; the page fetches the problem
-with the `coding.problem` RPC whenever it changes."""
 RATE_WINDOW_S = 60.0
 
 Which = Literal["visible", "hidden"]
@@ -274,7 +271,9 @@ class CodingWorkspace:
             },
         )
         if self._publish is not None:
-            self._spawn(self._publish({ATTR_PROBLEM_ID: problem.id}), what="problem attribute")
+            self._spawn(
+                self._publish({AgentAttribute.PROBLEM_ID: problem.id}), what="problem attribute"
+            )
 
     def _require_problem(self) -> Problem:
         if self._problem is None:

@@ -2,6 +2,16 @@
  * interview_store). Do not edit by hand: change the models, re-export the schema, regenerate. */
 
 /**
+ * The participant attributes the interviewer publishes in the room, which the candidate's
+ * page reads (LiveKit attributes are strings).
+ */
+export type AgentAttribute =
+  | "interview.phase"
+  | "interview.remaining_s"
+  | "interview.ends_at"
+  | "interview.avatar"
+  | "interview.problem_id";
+/**
  * Interview phases in the order the interviewer walks through them (an interview type
  * may skip some; `agent/phases.py` owns which, and the transitions).
  */
@@ -1241,6 +1251,9 @@ export interface UserUpdateBody {
   role: Role | null;
   disabled: boolean | null;
 }
+
+/** Every value of `AgentAttribute`, in the order the model declares them. */
+export const AgentAttributeValues: readonly AgentAttribute[] = ["interview.phase", "interview.remaining_s", "interview.ends_at", "interview.avatar", "interview.problem_id"];
 
 /** Every value of `AnswerOutcome`, in the order the model declares them. */
 export const AnswerOutcomeValues: readonly AnswerOutcome[] = ["covered", "partly", "not_covered"];

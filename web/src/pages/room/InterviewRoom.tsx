@@ -21,16 +21,18 @@ import { ConnectionState, Track } from "livekit-client";
 import { useEffect, useRef, useState } from "react";
 import { phaseLabel } from "../../phases";
 import { errorName } from "../../format";
+import type { AgentAttribute } from "../../generated/contracts";
 import { AVATAR_ATTRIBUTE, InterviewerMedia } from "./InterviewerMedia";
 import { useBrowserRecording } from "./browserRecording";
 import { CodingPanel } from "./coding/CodingPanel";
 import { PROBLEM_ID_ATTRIBUTE } from "./coding/codingRpc";
 
-/** Participant attributes the interviewer agent publishes (agent/ writes them). */
-export const PHASE_ATTRIBUTE = "interview.phase";
-export const REMAINING_ATTRIBUTE = "interview.remaining_s";
+/** Participant attributes the interviewer agent publishes: typed by the generated
+ * `AgentAttribute`, so a name the agent does not publish fails `tsc`. */
+export const PHASE_ATTRIBUTE: AgentAttribute = "interview.phase";
+export const REMAINING_ATTRIBUTE: AgentAttribute = "interview.remaining_s";
 /** Epoch seconds of the planned end; only a fallback, as the browser's clock may be off. */
-export const ENDS_AT_ATTRIBUTE = "interview.ends_at";
+export const ENDS_AT_ATTRIBUTE: AgentAttribute = "interview.ends_at";
 
 const STATE_LABELS: Partial<Record<AgentState, string>> = {
   connecting: "Connecting…",

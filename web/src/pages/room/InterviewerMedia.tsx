@@ -8,10 +8,10 @@
  */
 
 import { type AgentState, BarVisualizer, type TrackReference, VideoTrack } from "@livekit/components-react";
-import type { AvatarStatus } from "../../generated/contracts";
+import type { AgentAttribute, AvatarStatus } from "../../generated/contracts";
 
 /** Agent attribute with an `AvatarStatus` value; absent = no avatar configured. */
-export const AVATAR_ATTRIBUTE = "interview.avatar";
+export const AVATAR_ATTRIBUTE: AgentAttribute = "interview.avatar";
 const UNAVAILABLE: AvatarStatus = "unavailable";
 
 interface Props {

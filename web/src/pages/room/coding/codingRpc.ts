@@ -14,8 +14,10 @@ import type {
   ProblemView,
   SnapshotAnswer,
 } from "../../../generated/coding";
+import type { AgentAttribute } from "../../../generated/contracts";
 
-export const PROBLEM_ID_ATTRIBUTE = "interview.problem_id";
+/** The agent attribute naming the problem on screen; a change means: fetch it again. */
+export const PROBLEM_ID_ATTRIBUTE: AgentAttribute = "interview.problem_id";
 
 /** How each language is named on screen (the list itself is the generated `LanguageValues`). */
 export const LANGUAGE_LABELS: Record<Language, string> = {
