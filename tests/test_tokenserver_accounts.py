@@ -213,12 +213,14 @@ async def test_api_keys_are_shown_once_hashed_revocable(
         assert (await bot.delete(f"/api/interviews/{some}", headers=h)).status_code == 403
         # no CSRF token needed with a bearer key (not sent automatically by browsers)
         tampered = {"Authorization": f"Bearer {key[:-2]}xx"}
-        assert (await bot.get("/api/interviews", headers=tampered)).status_code == 403
+        refused = await bot.get("/api/interviews", headers=tampered)
+        assert refused.status_code == 401  # RFC 6750: an invalid token, not a missing role
+        assert 'error="invalid_token"' in refused.headers["www-authenticate"]
         listed = (await client.get("/api/auth/api-keys")).json()["items"]
         assert listed[0]["last_used_at"] is not None
         revoked = await client.delete(f"/api/auth/api-keys/{key_id}", headers=csrf_headers(csrf))
         assert revoked.status_code == 204
-        assert (await bot.get("/api/interviews", headers=h)).status_code == 403
+        assert (await bot.get("/api/interviews", headers=h)).status_code == 401
 
 
 async def test_recruiter_token_still_works_as_deprecated_recruiter(

@@ -97,9 +97,10 @@ async def test_auth_matrix_for_every_recruiter_endpoint(
         basic = await client.request(method, url, headers={"Authorization": "Basic abc"})
         assert basic.status_code == 401, (method, url)
         wrong = await client.request(method, url, headers=recruiter_headers("x" * 36))
-        assert wrong.status_code == 403, (method, url)
+        assert wrong.status_code == 401, (method, url)  # RFC 6750: an invalid token
+        assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
         prefix = await client.request(method, url, headers=recruiter_headers(RECRUITER_TOKEN[:-1]))
-        assert prefix.status_code == 403, (method, url)
+        assert prefix.status_code == 401, (method, url)
         # no credential in URLs any more: the old `?token=` is ignored
         query = await client.request(method, url, params={"token": RECRUITER_TOKEN})
         assert query.status_code == 401, (method, url, query.text)

@@ -1,7 +1,7 @@
 """Account pages in a real browser (Debian Chromium, headless) against the real token server
 (`python -m tokenserver`) serving the built `web/dist`: a recruiter's own API keys (the secret
 shown once, then listed without it, usable as a Bearer credential, revoked after a
-confirmation and refused from then on, 403) and the admins' Users page (a colleague added with the
+confirmation and refused from then on, 401) and the admins' Users page (a colleague added with the
 generated password, who can sign in with it; a role change; deactivation; a password reset
 shown once; the audit log paged back without repeats while entries are written); a non-admin
 sees no Users link and gets the "only administrators" panel. axe
@@ -123,8 +123,8 @@ def test_api_key_is_shown_once_works_and_is_refused_once_revoked(
     expect(row).to_contain_text("Revoked")
     expect(row.get_by_role("button")).to_have_count(0)
     refused = httpx.get(f"{server.base_url}/api/interviews", headers=bearer)
-    # the server answers a refused credential 403 (tokenserver/auth.py `_bearer`), not 401
-    assert refused.status_code == 403 and "revoked" in refused.json()["error"], refused.text
+    # an invalid credential is a 401 `invalid_token` (RFC 6750), not a missing role (403)
+    assert refused.status_code == 401 and "revoked" in refused.json()["error"], refused.text
 
 
 def test_admin_adds_a_colleague_changes_the_role_deactivates_and_resets(

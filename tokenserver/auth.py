@@ -118,7 +118,8 @@ class Authenticator:
         return principal
 
     async def authenticate(self, request: Request) -> Principal | None:
-        """The caller or None; a presented but invalid bearer credential is a 403."""
+        """The caller or None; a presented but invalid bearer credential is a 401 with
+        `error="invalid_token"` (RFC 6750), so a script can tell it from a missing role (403)."""
         cached = request.scope.get("state", {}).get("principal")
         if isinstance(cached, Principal):
             return cached
@@ -156,7 +157,11 @@ class Authenticator:
             _digest(presented).encode(), self._legacy_digest
         ):
             return Principal(actor="RECRUITER_TOKEN", role=Role.RECRUITER, method="recruiter_token")
-        raise ApiError(403, "The credential is not valid (revoked, disabled or mistyped).")
+        raise ApiError(
+            401,
+            "The credential is not valid (revoked, disabled or mistyped).",
+            headers={"WWW-Authenticate": 'Bearer realm="recruiter", error="invalid_token"'},
+        )
 
     async def _session(self, cookie: str) -> Principal | None:
         id_hash = _digest(cookie)
