@@ -8,11 +8,6 @@
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 import { errorText } from "../format";
 
-/**
- * A confirmation about one `target` (null: none): the dialog opens when a target is set and
- * closes when it is cleared; `run` performs the action with the busy state and shows a failure
- * in the dialog, unless `handleAuthError` took it (a session that ended is the gate's business).
- */
 /** What `ConfirmDialog` shows (the element, busy, the error) and `run`, the guarded action. */
 export interface Confirmation<T> {
   ref: RefObject<HTMLDialogElement | null>;
@@ -21,6 +16,11 @@ export interface Confirmation<T> {
   run: (action: (target: T) => Promise<void>) => Promise<void>;
 }
 
+/**
+ * A confirmation about one `target` (null: none): the dialog opens when a target is set and
+ * closes when it is cleared; `run` performs the action with the busy state and shows a failure
+ * in the dialog, unless `handleAuthError` took it (a session that ended is the gate's business).
+ */
 export function useConfirmation<T>(
   target: T | null,
   { handleAuthError, failure }: { handleAuthError: (e: unknown) => boolean; failure: string },
