@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from .errors import ApiError
 
 
-def int_param(raw: str | None, name: str, *, default: int, lo: int, hi: int) -> int:
+@overload
+def int_param(raw: str | None, name: str, *, default: int, lo: int, hi: int) -> int: ...
+@overload
+def int_param(raw: str | None, name: str, *, default: None, lo: int, hi: int) -> int | None: ...
+def int_param(raw: str | None, name: str, *, default: int | None, lo: int, hi: int) -> int | None:
+    """`default` when absent or empty (None: an optional parameter, such as a cursor)."""
     if raw is None or raw == "":
         return default
     try:

@@ -106,11 +106,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         q = request.query_params
         limit = int_param(q.get("limit"), "limit", default=50, lo=1, hi=MAX_AUDIT_PAGE)
         offset = int_param(q.get("offset"), "offset", default=0, lo=0, hi=10_000_000)
-        before = (
-            int_param(q["before"], "before", default=0, lo=1, hi=MAX_AUDIT_SEQ)
-            if q.get("before")
-            else None
-        )
+        before = int_param(q.get("before"), "before", default=None, lo=1, hi=MAX_AUDIT_SEQ)
         items, total = await accounts.audit_page(limit=limit, offset=offset, before=before)
         page = AuditPage(items=items, total=total, limit=limit, offset=offset, before=before)
         return JSONResponse(page.model_dump(mode="json"), headers=_PRIVATE)
