@@ -11,8 +11,8 @@ import { ConfirmDialog, useConfirmation } from "../../components/ConfirmDialog";
 import { toast } from "../../components/Toast";
 import { errorText, formatDate } from "../../format";
 import type { ApiKeyInfo, CreatedApiKey } from "../../generated/contracts";
-import { Link } from "../../router";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
+import { ManagementHeading } from "./ManagementHeading";
 
 /** `MAX_API_KEY_NAME_CHARS` in interview_store/accounts.py. */
 const MAX_NAME_CHARS = 100;
@@ -43,21 +43,12 @@ function ApiKeys({ auth }: { auth: RecruiterAuth }) {
 
   return (
     <section className="card wide" aria-labelledby="keys-title">
-      <div className="title-row">
-        <h1 id="keys-title">API keys</h1>
-        <Link href="/recruiter" className="button subtle">
-          All interviews
-        </Link>
-      </div>
-      <p className="hint">
-        A key acts as your account (same role) for scripts and integrations: send it as{" "}
-        <code>Authorization: Bearer &lt;key&gt;</code>.
-      </p>
-      {problem ? (
-        <div className="alert error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ManagementHeading id="keys-title" title="API keys" problem={problem}>
+        <p className="hint">
+          A key acts as your account (same role) for scripts and integrations: send it as{" "}
+          <code>Authorization: Bearer &lt;key&gt;</code>.
+        </p>
+      </ManagementHeading>
       {created ? <NewKey created={created} /> : null}
       <div className="table-wrap">
         <table id="api-keys">

@@ -34,6 +34,7 @@ import {
 } from "../../generated/contracts";
 import { Link } from "../../router";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
+import { ManagementHeading } from "./ManagementHeading";
 
 const MAX_QUESTIONS = 10;
 
@@ -107,17 +108,7 @@ function Invitations({ auth }: { auth: RecruiterAuth }) {
   return (
     <>
       <section className="card wide" aria-labelledby="inv-title">
-        <div className="title-row">
-          <h1 id="inv-title">Invitations</h1>
-          <Link href="/recruiter" className="button subtle">
-            All interviews
-          </Link>
-        </div>
-        {problem ? (
-          <div className="alert error" role="alert">
-            {problem}
-          </div>
-        ) : null}
+        <ManagementHeading id="inv-title" title="Invitations" problem={problem} />
         {created ? (
           <div className="alert info" role="status" id="new-invitation">
             Invitation link for {created.candidate_name ?? created.candidate_email ?? "the candidate"} (shown

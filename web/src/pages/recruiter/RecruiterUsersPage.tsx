@@ -21,6 +21,7 @@ import {
 import { Link } from "../../router";
 import { useSignedInAccount } from "./RecruiterAccountLinks";
 import { type RecruiterAuth, RecruiterGate } from "./RecruiterAuth";
+import { ManagementHeading } from "./ManagementHeading";
 
 /** `MAX_EMAIL_CHARS` and `MAX_DISPLAY_NAME_CHARS` in interview_store/accounts.py. */
 const MAX_EMAIL_CHARS = 254;
@@ -130,17 +131,7 @@ function Users({ auth, me, onRefused }: { auth: RecruiterAuth; me: UserAccount; 
   return (
     <>
       <section className="card wide" aria-labelledby="users-title">
-        <div className="title-row">
-          <h1 id="users-title">Users</h1>
-          <Link href="/recruiter" className="button subtle">
-            All interviews
-          </Link>
-        </div>
-        {problem ? (
-          <div className="alert error" role="alert">
-            {problem}
-          </div>
-        ) : null}
+        <ManagementHeading id="users-title" title="Users" problem={problem} />
         {shown ? <NewPassword shown={shown} /> : null}
         <div className="table-wrap">
           <table id="users">
